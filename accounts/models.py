@@ -1,0 +1,140 @@
+"""Users, their role assignments and the object-permission tables behind scopes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.roles import Level, Role
+from oversight.models import Organisation, Region, System
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Emails are stored in lower case; people type them as they like."""
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person (or a trust's system, through its API token) who signs in with an email."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class RoleAssignment(models.Model):
+    """A role held over one node (none of the three set means the whole of England)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True)
+    system = models.ForeignKey(System, on_delete=models.CASCADE, null=True, blank=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="at_most_one_scope_node",
+                condition=(
+                    Q(region__isnull=True, system__isnull=True)
+                    | Q(region__isnull=True, organisation__isnull=True)
+                    | Q(system__isnull=True, organisation__isnull=True)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.scope_name}"
+
+    @property
+    def node(self) -> Region | System | Organisation | None:
+        return self.region or self.system or self.organisation
+
+    @property
+    def level(self) -> Level:
+        if self.region_id:
+            return Level.REGION
+        if self.system_id:
+            return Level.SYSTEM
+        if self.organisation_id:
+            return Level.ORGANISATION
+        return Level.NATIONAL
+
+    @property
+    def scope_name(self) -> str:
+        node = self.node
+        return node.name if node is not None else "England"
+
+
+# Direct foreign-key object permissions (django-guardian): one indexed table per scope node,
+# so "which organisations may this user see" is a join, not a generic-relation scan.
+class RegionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+
+class RegionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+
+class SystemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(System, on_delete=models.CASCADE)
+
+
+class SystemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(System, on_delete=models.CASCADE)
+
+
+class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)

@@ -1,0 +1,40 @@
+"""Root URLs: the composition root, so it may name every app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from metrics import urls_catalogue, urls_results, urls_returns
+from oversight import api, views
+
+router = DefaultRouter()
+# "api-" names: the pages below own "region-detail", "system-detail", "organisation-detail".
+router.register("regions", api.RegionViewSet, basename="api-region")
+router.register("systems", api.SystemViewSet, basename="api-system")
+router.register("organisations", api.OrganisationViewSet, basename="api-organisation")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisations/", views.directory, name="directory"),
+    path("organisations/regions/<str:code>/", views.region_detail, name="region-detail"),
+    path("organisations/systems/<str:code>/", views.system_detail, name="system-detail"),
+    path("organisations/<str:code>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<str:code>/sector/", views.organisation_sector, name="organisation-sector"),
+    path("api/v1/", include(router.urls)),
+    *(
+        path(prefix, include(module.urlpatterns))
+        for prefix, module in (("", urls_catalogue), ("", urls_returns), ("", urls_results))
+    ),
+    *(
+        path("api/v1/", include([*module.router.urls, *module.api_urlpatterns]))
+        for module in (urls_catalogue, urls_returns, urls_results)
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

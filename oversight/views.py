@@ -1,0 +1,129 @@
+"""Registry pages: the directory region → ICS → organisations, always within the user's scope."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.roles import EDIT_REGISTRY
+from accounts.scope import can
+from oversight.forms import DirectoryFilterForm, SectorForm
+from oversight.models import OrganisationKind, SectorSource
+from oversight.selectors import organisation_list, region_list, system_list
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("directory")
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET or None)
+    organisations = organisation_list(user=request.user).order_by("kind", "name")
+    if form.is_valid():
+        q, kind, sector = (form.cleaned_data[k] for k in ("q", "kind", "sector"))
+        if q:
+            organisations = organisations.filter(Q(name__icontains=q) | Q(ods_code__iexact=q))
+        if kind:
+            organisations = organisations.filter(kind=kind)
+        if sector:
+            organisations = organisations.filter(sector=sector)
+    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "oversight/directory.html",
+        {
+            "form": form,
+            "regions": list(region_list(user=request.user)),
+            "systems": list(system_list(user=request.user).order_by("region__name", "name")),
+            "page_obj": page,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    region = get_object_or_404(region_list(user=request.user), ods_code=code)
+    systems = system_list(user=request.user).filter(region=region).order_by("name")
+    return render(
+        request,
+        "oversight/region_detail.html",
+        {
+            "region": region,
+            "systems": systems,
+            "breadcrumbs": [("Organisations", "/organisations/")],
+        },
+    )
+
+
+@login_required
+def system_detail(request: HttpRequest, code: str) -> HttpResponse:
+    system = get_object_or_404(system_list(user=request.user), ods_code=code)
+    organisations = (
+        organisation_list(user=request.user)
+        .filter(system=system)
+        .exclude(kind=OrganisationKind.ICS)
+        .order_by("kind", "name")
+    )
+    return render(
+        request,
+        "oversight/system_detail.html",
+        {"system": system, "organisations": organisations},
+    )
+
+
+@login_required
+def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(
+        organisation_list(user=request.user).prefetch_related("predecessors"), ods_code=code
+    )
+    return render(
+        request,
+        "oversight/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "can_edit_sector": organisation.kind == OrganisationKind.TRUST
+            and can(request.user, EDIT_REGISTRY, organisation),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_sector(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(
+        organisation_list(user=request.user), ods_code=code, kind=OrganisationKind.TRUST
+    )
+    if not can(request.user, EDIT_REGISTRY, organisation):
+        raise Http404
+    form = SectorForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        organisation = form.save(commit=False)
+        organisation.sector_source = SectorSource.EDITED
+        organisation.save(update_fields=["sector", "sector_source"])
+        messages.success(
+            request, f"Sector of {organisation.name} set to {organisation.get_sector_display()}."
+        )
+        return redirect("organisation-detail", code=organisation.ods_code)
+    return render(
+        request, "oversight/organisation_sector.html", {"organisation": organisation, "form": form}
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer and docker-compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

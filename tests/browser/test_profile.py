@@ -1,0 +1,74 @@
+"""A regional lead in Chromium: an organisation's oversight profile and one metric's SPC chart."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS, assert_accessible, login, screenshot
+from tests.conftest import PASSWORD, Cast, Registry
+from tests.metrics.results_data import build_picture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_regional_lead_reads_a_profile_and_an_spc_chart(
+    page: Page, live_server, registry: Registry, cast: Cast
+) -> None:
+    picture = build_picture(registry, cast.national)
+    login(page, live_server, cast.lead_a.email, PASSWORD)
+
+    page.goto(f"{live_server.url}/organisations/RA1/")
+    page.get_by_role("link", name="Oversight profile").click()
+    expect(page).to_have_url(f"{live_server.url}/organisations/RA1/profile/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trust A1: oversight profile")
+    quality = page.get_by_role("table", name="Quality metrics, 2021-22 Q3")
+    row = quality.get_by_role("row").filter(has_text="A&E 4-hour performance")
+    expect(row).to_contain_text("Q4 (worst)")
+    expect(row).to_contain_text("Down from 81 (worse)")
+    expect(row).to_contain_text("Special cause concern — low")
+    expect(row).to_contain_text("Consistently fail")
+    flags = page.locator("#flags + ul")
+    expect(flags).to_contain_text("Dramatic drop")
+    screenshot(page, "profile-regional-lead")
+    quality.screenshot(path=str(ARTIFACTS / "profile-quality-table.png"))
+    assert_accessible(page)
+
+    page.get_by_label("Quarter").select_option("2021-22-q2")
+    page.get_by_role("button", name="Show quarter").click()
+    expect(page).to_have_url(f"{live_server.url}/organisations/RA1/profile/?period=2021-22-q2")
+    expect(page.get_by_role("main")).to_contain_text("Results for 2021-22 Q2")
+    page.go_back()
+
+    row.get_by_role("link", name="A&E 4-hour performance", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/organisations/RA1/metrics/M01/?period=2021-22-q3")
+    chart = page.get_by_role("img", name="SPC chart: M01 A&E 4-hour performance")
+    expect(chart).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Rank 5 of 5 acute trusts")
+    page.get_by_text("Data table: every point of the chart").click()
+    data = page.get_by_role("table", name="M01 A&E 4-hour performance: 21 points (%)")
+    expect(data).to_be_visible()
+    expect(data.get_by_role("row").filter(has_text="December 2021")).to_contain_text("Concern")
+    screenshot(page, "spc-chart-regional-lead")
+    # The figure alone, at full size, to look at the drawing itself.
+    page.locator("figure.app-spc-figure").screenshot(path=str(ARTIFACTS / "spc-chart-figure.png"))
+    assert_accessible(page)
+
+    page.get_by_role("link", name=f"calculation run {picture.latest_run.pk}").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Calculation run {picture.latest_run.pk}"
+    )
+    expect(page.get_by_role("main")).to_contain_text("Finished")
+    screenshot(page, "run-regional-lead")
+    assert_accessible(page)
+
+
+def test_region_b_lead_gets_404_on_a_region_a_profile(
+    page: Page, live_server, registry: Registry, cast: Cast, console_errors
+) -> None:
+    build_picture(registry, cast.national, calculated=1)
+    login(page, live_server, cast.lead_b.email, PASSWORD)
+    response = page.goto(f"{live_server.url}/organisations/RA1/profile/")
+    assert response is not None
+    assert response.status == 404
+    console_errors.clear()  # the browser logs the 404 response itself
