@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -60,9 +61,11 @@ class ConsoleError:
         return f"{self.text} ({self.url})" if self.url else self.text
 
 
-def served_as_in_production(application: Any) -> Any:
-    """The live server's static handler: none, so WhiteNoise (in MIDDLEWARE) serves /static/."""
-    return application
+class StaticAsInProduction(StaticFilesHandler):
+    """Hands /static/ on to the application, where WhiteNoise (in MIDDLEWARE) serves it."""
+
+    def _should_handle(self, path: str) -> bool:
+        return False
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +74,7 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
         "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
     )
     server = LiveServer(address, start=False)
-    server.thread.static_handler = served_as_in_production
+    server.thread.static_handler = StaticAsInProduction
     server.start()
     yield server
     server.stop()
