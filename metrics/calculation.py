@@ -7,11 +7,12 @@ DESIGN.md "The oversight cycle" step 4 and issue 4. A run, for one quarter and e
 2. is claimed by a worker holding the quarter's advisory lock, together with every other
    waiting run of the quarter, which become superseded — so runs are serialised per quarter
    and fifty acceptances coalesce into a handful of runs (``run_calculation``);
-3. records its inputs (the accepted versions), then finds what changed since the quarter's
-   current run (``Plan``): only those metrics' national results in the changed bodies' peer
-   groups, those bodies' SPC series and the flags whose facts came out different are
-   recomputed; the rest is taken from the current run by reference (``metrics.models``,
-   "stored once, shared between runs": a few hundred unit rows, not every result again);
+3. records its inputs (the accepted versions; ``_InputsStep``, alongside the rest when it can),
+   then finds what changed since the quarter's current run (``Plan``): only those metrics'
+   national results in the changed bodies' peer groups, those bodies' SPC series and the
+   flags whose facts came out different are recomputed; the rest is taken from the current
+   run by reference (``metrics.models``, "stored once, shared between runs": a few hundred
+   unit rows, not every result again);
 4. computes quarter values, ranks, percentiles, quartiles and scores
    (``metrics.calculation_results``), SPC series (``metrics.calculation_spc``, on a thread of
    its own alongside the national results when it can) and the flags
@@ -295,16 +296,27 @@ class Clock:
 
 def _calculate(run: CalculationRun) -> None:
     clock = Clock(run.pk)
-    parameters = calculation_parameters(run.edition)
-    period, edition = run.period, run.edition
-    with clock.step("inputs and plan"):
+    with clock.step("inputs: read"):
         _delete_results([run.pk])  # leftovers of an attempt whose worker died
-        clock.lap("inputs: leftovers deleted")
-        with transaction.atomic():
-            sql.inputs_insert(run.pk, edition_id=edition.pk, period_end=str(period.end))
-            clock.lap("inputs: recorded")
-            plan = _plan(run, parameters)
-            clock.lap("inputs: plan")
+        versions = sql.accepted_versions(edition_id=run.edition_id, period_end=str(run.period.end))
+    inputs = _InputsStep(run.pk, versions)
+    try:
+        _calculate_results(run, versions, clock)
+        with clock.step("inputs: waiting for the record"):
+            inputs.result()  # published only with its inputs recorded
+        with clock.step("publish"):
+            _publish(run, clock)
+    finally:
+        inputs.close()  # before a failed run's rows are deleted
+
+
+def _calculate_results(run: CalculationRun, versions: list[int], clock: Clock) -> None:
+    """Plan, national results, SPC and flags: every row of the run but its inputs."""
+    parameters = calculation_parameters(run.edition)
+    edition = run.edition
+    with clock.step("inputs and plan"):
+        plan = _plan(run, parameters, versions)
+        clock.lap("inputs: plan")
         metrics = {metric.pk: metric for metric in Metric.objects.filter(edition=edition)}
         clock.lap("inputs: metrics")
         recomputed = plan.recomputed
@@ -355,11 +367,9 @@ def _calculate(run: CalculationRun) -> None:
             timings=clock.timings,
         )
     _progress(run, 3 + len(batches), series_recalculated=series, flag_history=history)
-    with clock.step("publish"):
-        _publish(run, clock)
 
 
-def _plan(run: CalculationRun, parameters: dict[str, Any]) -> Plan:
+def _plan(run: CalculationRun, parameters: dict[str, Any], versions: list[int]) -> Plan:
     """Everything when asked to, or when the current run used other rules; else what changed."""
     current = (
         CurrentRun.objects.filter(period_id=run.period_id, edition_id=run.edition_id)
@@ -374,7 +384,10 @@ def _plan(run: CalculationRun, parameters: dict[str, Any]) -> Plan:
     if current is None or not compatible or run.full_requested:
         every_body = sql.organisations_in_quarter(run.period_id, run.edition_id)
         return Plan(sql.Units(organisation_ids=every_body), None)
-    changed = sql.inputs_changed(run.pk, current.run_id)
+    # The versions accepted or replaced since the current run: the difference of the inputs.
+    changed = sql.versions_described(
+        set(versions).symmetric_difference(sql.input_versions(current.run_id))
+    )
     this_quarter = [(v, body) for v, body, period in changed if period == run.period_id]
     metric_ids = sql.metrics_of_versions([v for v, _ in this_quarter])
     organisation_ids = sorted({body for _, body, _ in changed})
@@ -401,6 +414,43 @@ def _progress(run: CalculationRun, steps_done: int, **fields: Any) -> None:
 def _step_done(run: CalculationRun) -> None:
     """One more step done (steps may end on two threads: counted, not numbered)."""
     CalculationRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
+
+
+class _InputsStep:
+    """Records the run's inputs — every accepted version up to its quarter, ~275k rows at
+    stress scale, over a second of one acceptance's run — on a thread and database connection
+    of its own while the run works on, when it can (as ``_SpcStep``); else at once. The
+    versions are those the plan compared, read once: the record and the plan always agree."""
+
+    def __init__(self, run_id: int, versions: list[int]) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        if sql.is_postgres() and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inputs")
+            self.future = self.pool.submit(self._in_thread, run_id, versions)
+        else:
+            sql.inputs_write(run_id, versions)
+
+    @staticmethod
+    def _in_thread(run_id: int, versions: list[int]) -> int:
+        try:
+            return sql.inputs_write(run_id, versions)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def result(self) -> None:
+        """Wait until the inputs are recorded (the thread's errors raised here)."""
+        if self.pool is not None:
+            try:
+                self.future.result()
+            finally:
+                self.close()
+
+    def close(self) -> None:
+        """Wait for the thread, whatever it did: the run's rows are deleted only after it."""
+        if self.pool is not None:
+            wait([self.future])
+            self.pool.shutdown()
+            self.pool = None
 
 
 class _SpcStep:

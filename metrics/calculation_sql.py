@@ -122,48 +122,45 @@ def _portable(value: Any) -> Any:
 # --- inputs and what changed -----------------------------------------------------------------
 
 
-def inputs_insert(run_id: int, *, edition_id: int, period_end: str) -> int:
-    """Record every accepted version of the edition up to the quarter: the run's inputs."""
-    return _execute(
+def accepted_versions(*, edition_id: int, period_end: str) -> list[int]:
+    """Every accepted version of the edition up to the quarter: a run's inputs, in id order."""
+    rows = _fetch(
         """
-        INSERT INTO metrics_runinput (run_id, return_version_id)
-        SELECT %(run)s, r.accepted_version_id
+        SELECT r.accepted_version_id
         FROM metrics_return r JOIN metrics_period p ON p.id = r.period_id
-        WHERE r.edition_id = %(edition)s AND r.accepted_version_id IS NOT NULL
-          AND p."end" <= %(end)s
+        WHERE r.edition_id = %s AND r.accepted_version_id IS NOT NULL AND p."end" <= %s
+        ORDER BY r.accepted_version_id
         """,
-        {"run": run_id, "edition": edition_id, "end": period_end},
+        [edition_id, period_end],
     )
+    return [row[0] for row in rows]
 
 
-def inputs_changed(run_id: int, previous_id: int) -> list[tuple[int, int, int]]:
-    """(version, organisation, period) of versions in one run's inputs and not the other's.
+def inputs_write(run_id: int, version_ids: Iterable[int]) -> int:
+    """Record the run's inputs (COPY: ~275k rows at stress scale)."""
+    rows = ((run_id, version) for version in version_ids)
+    return copy_rows("metrics_runinput", ("run_id", "return_version_id"), rows, ("int8", "int8"))
 
-    Two set differences (EXCEPT): each side is read once through the (run, version) index.
-    Written as ``id IN (…) OR id IN (…)``, PostgreSQL could not turn the subqueries into
-    joins and ran one per version ever accepted: seconds, growing with every run.
-    """
-    return _fetch(
-        """
-        SELECT rv.id, r.organisation_id, r.period_id
-        FROM (
-            SELECT return_version_id FROM (
-                SELECT return_version_id FROM metrics_runinput WHERE run_id = %(new)s
-                EXCEPT
-                SELECT return_version_id FROM metrics_runinput WHERE run_id = %(old)s
-            ) added
-            UNION ALL
-            SELECT return_version_id FROM (
-                SELECT return_version_id FROM metrics_runinput WHERE run_id = %(old)s
-                EXCEPT
-                SELECT return_version_id FROM metrics_runinput WHERE run_id = %(new)s
-            ) removed
-        ) changed
-        JOIN metrics_returnversion rv ON rv.id = changed.return_version_id
-        JOIN metrics_return r ON r.id = rv.return_record_id
-        """,
-        {"new": run_id, "old": previous_id},
-    )
+
+def input_versions(run_id: int) -> list[int]:
+    """The versions a run recorded as its inputs (read through the (run, version) index)."""
+    rows = _fetch("SELECT return_version_id FROM metrics_runinput WHERE run_id = %s", [run_id])
+    return [row[0] for row in rows]
+
+
+def versions_described(version_ids: Collection[int]) -> list[tuple[int, int, int]]:
+    """(version, organisation, period) of each version."""
+    ids = sorted(version_ids)
+    found: list[tuple[int, int, int]] = []
+    for start in range(0, len(ids), 10_000):  # SQLite binds at most 32,766 values
+        chunk = ids[start : start + 10_000]
+        found += _fetch(
+            "SELECT rv.id, r.organisation_id, r.period_id FROM metrics_returnversion rv "  # noqa: S608 - placeholders only
+            "JOIN metrics_return r ON r.id = rv.return_record_id "
+            f"WHERE rv.id IN ({_placeholders(chunk)})",
+            chunk,
+        )
+    return found
 
 
 def metrics_of_versions(version_ids: Collection[int]) -> set[int]:
@@ -201,7 +198,7 @@ src AS (
     FROM metrics_value v
     JOIN metrics_return r ON r.accepted_version_id = v.version_id
     WHERE r.period_id = %(period)s AND r.edition_id = %(edition)s
-      AND v.period_end >= %(start)s AND v.period_end <= %(end)s {metric_filter}
+      AND v.period_end >= %(start)s AND v.period_end <= %(end)s {metric_filter} {return_filter}
 ),
 quarter AS (
     SELECT s.organisation_id, s.metric_id, o.peer_group, m.polarity,
@@ -309,13 +306,20 @@ class Quarter:
             "start": self.start,
             "end": self.end,
         }
-        metric_filter = group_filter = ""
+        metric_filter = group_filter = return_filter = ""
         if self.metric_ids is not None:
             metric_filter = "AND v.metric_id IN (" + _named(params, "m", self.metric_ids) + ")"
         if self.peer_groups is not None:
-            group_filter = "WHERE o.peer_group IN (" + _named(params, "g", self.peer_groups) + ")"
+            groups = _named(params, "g", self.peer_groups)
+            group_filter = f"WHERE o.peer_group IN ({groups})"
+            # The same bodies picked out at their returns, before their values are read: one
+            # trust's acceptance reads the trusts' values, not the GP practices' too.
+            return_filter = (
+                "AND r.organisation_id IN "  # noqa: S608 - placeholders only
+                f"(SELECT id FROM oversight_organisation WHERE peer_group IN ({groups}))"
+            )
         quarter_values = QUARTER_VALUES.format(
-            metric_filter=metric_filter, group_filter=group_filter
+            metric_filter=metric_filter, group_filter=group_filter, return_filter=return_filter
         )
         return template.format(quarter_values=quarter_values), params
 

@@ -484,11 +484,35 @@ class CalculationRun(models.Model):
         return self.steps_done / self.steps_total if self.steps_total else 0.0
 
 
-class RunInput(models.Model):
-    """An accepted return version a run read: what any of its results can be traced to."""
+def derived_from(to: type[models.Model], **options: Any) -> models.ForeignKey[Any, Any]:
+    """A result row's reference to what it describes: no index and no database constraint.
 
-    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="inputs")
-    return_version = models.ForeignKey(ReturnVersion, on_delete=models.PROTECT, related_name="+")
+    Result tables take ~30k rows per England-scale run; each foreign-key index and each
+    (deferred, per-row) constraint check cost about a second per run. The composite indexes
+    serve the readers, the rows are derived from rows that exist, and `on_delete=PROTECT` still
+    guards deletions made through the ORM.
+    """
+    options = {"on_delete": models.PROTECT, **options}
+    return models.ForeignKey(to, related_name="+", db_index=False, db_constraint=False, **options)
+
+
+class RunInput(models.Model):
+    """An accepted return version a run read: what any of its results can be traced to.
+
+    Every run records every accepted version up to its quarter (~275k rows at stress scale),
+    so, as for the results, no foreign-key index or constraint: their per-row checks at commit
+    took seconds of every acceptance's recalculation. The unique (run, version) index serves
+    the readers; the rows are read off returns' accepted versions in the same statement.
+    """
+
+    run = models.ForeignKey(
+        CalculationRun,
+        on_delete=models.CASCADE,
+        related_name="inputs",
+        db_index=False,
+        db_constraint=False,
+    )
+    return_version = derived_from(ReturnVersion)
 
     class Meta:
         constraints = [
@@ -518,18 +542,6 @@ class CurrentRun(models.Model):
 
     def __str__(self) -> str:
         return f"Quarter {self.period_id} of edition {self.edition_id}: run {self.run_id}"
-
-
-def derived_from(to: type[models.Model], **options: Any) -> models.ForeignKey[Any, Any]:
-    """A result row's reference to what it describes: no index and no database constraint.
-
-    Result tables take ~30k rows per England-scale run; each foreign-key index and each
-    (deferred, per-row) constraint check cost about a second per run. The composite indexes
-    serve the readers, the rows are derived from rows that exist, and `on_delete=PROTECT` still
-    guards deletions made through the ORM.
-    """
-    options = {"on_delete": models.PROTECT, **options}
-    return models.ForeignKey(to, related_name="+", db_index=False, db_constraint=False, **options)
 
 
 _Row = TypeVar("_Row", bound=models.Model)
