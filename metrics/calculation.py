@@ -38,6 +38,7 @@ from functools import partial
 from typing import Any
 
 import kombu.exceptions
+import numpy as np
 import psycopg
 from django.db import DatabaseError, connection, connections, transaction
 from django.db import OperationalError as DjangoOperationalError
@@ -310,7 +311,7 @@ def _calculate(run: CalculationRun) -> None:
         inputs.close()  # before a failed run's rows are deleted
 
 
-def _calculate_results(run: CalculationRun, versions: list[int], clock: Clock) -> None:
+def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) -> None:
     """Plan, national results, SPC and flags: every row of the run but its inputs."""
     parameters = calculation_parameters(run.edition)
     edition = run.edition
@@ -369,7 +370,7 @@ def _calculate_results(run: CalculationRun, versions: list[int], clock: Clock) -
     _progress(run, 3 + len(batches), series_recalculated=series, flag_history=history)
 
 
-def _plan(run: CalculationRun, parameters: dict[str, Any], versions: list[int]) -> Plan:
+def _plan(run: CalculationRun, parameters: dict[str, Any], versions: np.ndarray) -> Plan:
     """Everything when asked to, or when the current run used other rules; else what changed."""
     current = (
         CurrentRun.objects.filter(period_id=run.period_id, edition_id=run.edition_id)
@@ -386,7 +387,7 @@ def _plan(run: CalculationRun, parameters: dict[str, Any], versions: list[int]) 
         return Plan(sql.Units(organisation_ids=every_body), None)
     # The versions accepted or replaced since the current run: the difference of the inputs.
     changed = sql.versions_described(
-        set(versions).symmetric_difference(sql.input_versions(current.run_id))
+        np.setxor1d(versions, sql.input_versions(current.run_id), assume_unique=True).tolist()
     )
     this_quarter = [(v, body) for v, body, period in changed if period == run.period_id]
     metric_ids = sql.metrics_of_versions([v for v, _ in this_quarter])
@@ -422,7 +423,7 @@ class _InputsStep:
     of its own while the run works on, when it can (as ``_SpcStep``); else at once. The
     versions are those the plan compared, read once: the record and the plan always agree."""
 
-    def __init__(self, run_id: int, versions: list[int]) -> None:
+    def __init__(self, run_id: int, versions: np.ndarray) -> None:
         self.pool: ThreadPoolExecutor | None = None
         if sql.is_postgres() and not connection.in_atomic_block:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inputs")
@@ -431,7 +432,7 @@ class _InputsStep:
             sql.inputs_write(run_id, versions)
 
     @staticmethod
-    def _in_thread(run_id: int, versions: list[int]) -> int:
+    def _in_thread(run_id: int, versions: np.ndarray) -> int:
         try:
             return sql.inputs_write(run_id, versions)
         finally:
