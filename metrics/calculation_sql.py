@@ -156,10 +156,29 @@ def _ids(select: str, params: Sequence[Any]) -> np.ndarray:
     return _binary_array(found[0], ">i8").astype(np.int64)
 
 
+# A run's inputs in PostgreSQL's binary COPY format: a signature, then per row the field count
+# and each field as (big-endian int32 length, big-endian value), then a -1 trailer.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+COPY_TRAILER = b"\xff\xff"
+INPUT_ROW = np.dtype(
+    [("fields", ">i2"), ("run_len", ">i4"), ("run", ">i8"), ("version_len", ">i4"),
+     ("version", ">i8")]
+)  # fmt: skip
+
+
 def inputs_write(run_id: int, version_ids: np.ndarray) -> int:
-    """Record the run's inputs (COPY: ~275k rows at stress scale)."""
-    rows = ((run_id, version) for version in version_ids.tolist())
-    return copy_rows("metrics_runinput", ("run_id", "return_version_id"), rows, ("int8", "int8"))
+    """Record the run's inputs (~275k rows at stress scale: on PostgreSQL one binary COPY
+    built by numpy, no Python object per row)."""
+    if not is_postgres():
+        pairs = ((run_id, version) for version in version_ids.tolist())
+        return copy_rows("metrics_runinput", ("run_id", "return_version_id"), pairs)
+    rows = np.empty(len(version_ids), INPUT_ROW)
+    rows["fields"], rows["run_len"], rows["version_len"] = 2, 8, 8
+    rows["run"], rows["version"] = run_id, version_ids
+    sql = "COPY metrics_runinput (run_id, return_version_id) FROM STDIN (FORMAT BINARY)"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(COPY_SIGNATURE + rows.tobytes() + COPY_TRAILER)
+    return len(rows)
 
 
 def versions_described(version_ids: Collection[int]) -> list[tuple[int, int, int]]:
