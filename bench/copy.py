@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-TRAILER = b"\xff\xff"
+from metrics.calculation_sql import COPY_SIGNATURE, COPY_TRAILER
+
 BATCH_ROWS = 1_000_000
 
 # metrics_value columns in the order the row layout below writes them.
@@ -61,7 +61,7 @@ def values_copy_binary(
 
     sql = f"COPY metrics_value ({', '.join(VALUE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(SIGNATURE)
+        copy.write(COPY_SIGNATURE)
         for start in range(0, len(value), BATCH_ROWS):
             end = start + BATCH_ROWS
             rows = np.empty(len(value[start:end]), dtype=VALUE_ROW)
@@ -77,4 +77,4 @@ def values_copy_binary(
             rows["comment_len"] = 0
             rows["row_len"], rows["row"] = 4, line[start:end]
             copy.write(rows.tobytes())
-        copy.write(TRAILER)
+        copy.write(COPY_TRAILER)

@@ -144,20 +144,26 @@ def _ids(select: str, params: Sequence[Any]) -> np.ndarray:
     PostgreSQL one binary array, not a Python tuple per row)."""
     if not is_postgres():
         return np.array(sorted(row[0] for row in _fetch(select, params)), dtype=np.int64)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        found = cursor.execute(
-            f"SELECT array_send(array_agg(CAST(id AS BIGINT) ORDER BY id)) FROM ({select}) ids(id)",  # noqa: S608 - our own statements
-            params,
-            binary=True,
-        ).fetchone()
+    found = _fetch_binary(
+        f"SELECT array_send(array_agg(CAST(id AS BIGINT) ORDER BY id)) FROM ({select}) ids(id)",  # noqa: S608 - our own statements
+        params,
+    )
     if found is None or found[0] is None:
         return np.zeros(0, np.int64)
     return _binary_array(found[0], ">i8").astype(np.int64)
 
 
-# A run's inputs in PostgreSQL's binary COPY format: a signature, then per row the field count
-# and each field as (big-endian int32 length, big-endian value), then a -1 trailer.
+def _fetch_binary(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of a query, in PostgreSQL's binary format: a driver cursor binding on the
+    server (Django's cursors bind on the client, which allows text results only), so arrays
+    come as bytes, not as hex text."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        return cursor.execute(sql, params, binary=True).fetchone()
+
+
+# PostgreSQL's binary COPY format: a signature, then per row the field count and each field as
+# (big-endian int32 length, big-endian value; NULL: length -1), then a -1 trailer.
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 COPY_TRAILER = b"\xff\xff"
 INPUT_ROW = np.dtype(
@@ -578,11 +584,7 @@ def series_arrays(
         sql = SERIES_VALUES.format(columns=SERIES_ROWS, organisations=organisations)
         return _series_arrays(_fetch(sql, params))
     sql = SERIES_VALUES.format(columns=SERIES_ARRAYS, organisations=organisations)
-    connection.ensure_connection()
-    # A driver cursor binding on the server, for a binary result: the arrays as bytes, not as
-    # hex text (Django's cursors bind on the client, which allows text results only).
-    with psycopg.Cursor(connection.connection) as cursor:
-        found = cursor.execute(sql, params, binary=True).fetchone()
+    found = _fetch_binary(sql, params)
     if found is None or found[0] is None:
         return _series_arrays([])
     organisation, metric, day, value = found

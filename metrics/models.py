@@ -502,7 +502,7 @@ class RunInput(models.Model):
     Every run records every accepted version up to its quarter (~275k rows at stress scale),
     so, as for the results, no foreign-key index or constraint: their per-row checks at commit
     took seconds of every acceptance's recalculation. The unique (run, version) index serves
-    the readers; the rows are read off returns' accepted versions in the same statement.
+    the readers; the rows are the returns' accepted versions as the run read them.
     """
 
     run = models.ForeignKey(
