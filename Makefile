@@ -8,8 +8,11 @@ CHROMIUM := /usr/bin/chromium
 DEMO_ENV := env -u DATABASE_URL CELERY_TASK_ALWAYS_EAGER=true
 # The real 2021/22 registry when the shared ODS files sit beside the repository; else synthetic.
 DEMO_ODS := $(if $(wildcard ../shared/data/ods-2022/etr.csv),--ods ../shared/data/ods-2022)
-TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/oversight \
-	CELERY_BROKER_URL=redis://127.0.0.1:6379/15 \
+# Parallel checkouts on one machine keep apart by choosing their own database and Redis number.
+TEST_DB ?= oversight
+TEST_REDIS_DB ?= 15
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB) \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) \
 	CELERY_TASK_ALWAYS_EAGER=false \
 	CHROMIUM=$(CHROMIUM)
 
@@ -49,6 +52,7 @@ services: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy .

@@ -9,8 +9,10 @@ guardian (`can`). Outside the scope and not existing look the same to callers: b
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from django.contrib.auth.models import AnonymousUser, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from guardian.core import ObjectPermissionChecker
@@ -28,6 +30,21 @@ from oversight.models import Organisation, Region, System
 
 Node = Region | System | Organisation
 AnyUser = User | AnonymousUser
+
+
+class HasUser(Protocol):
+    """A Django or DRF request: each carries the user who sent it."""
+
+    @property
+    def user(self) -> Any: ...
+
+
+def request_user(request: HasUser) -> User:
+    """The signed-in user of a request that ``login_required`` or ``IsAuthenticated`` let in."""
+    user = request.user
+    if not isinstance(user, User):  # only reached if a view forgot its login check
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def codename(action: str, model: type[Model]) -> str:

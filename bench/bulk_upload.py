@@ -23,11 +23,10 @@ def main() -> None:
     from accounts.models import User
     from accounts.roles import Role
     from accounts.scope import role_grant
-    from metrics import returnfile
-    from metrics.bulk import returns_bulk_upload
-    from metrics.catalogue import load_builtin_catalogues
-    from metrics.models import FrameworkEdition, Metric, Period
-    from metrics.returns import body_group
+    from metrics.catalogue.loading import load_builtin_catalogues
+    from metrics.models.catalogue import FrameworkEdition, Metric, Period, body_group
+    from metrics.returns import file as returnfile
+    from metrics.returns.bulk import returns_bulk_upload
     from metrics.synthetic import body_values, metric_shape
     from oversight.models import Organisation
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from bench.pandas_reference import GROUP, KEYS, Reference
 from bench.pandas_spc import latest_signals
-from metrics.flags import (
+from metrics.engine.flags import (
     Facts,
     MetricFacts,
     PastQuartile,
@@ -62,7 +62,7 @@ SPC_COLUMNS = [
 
 
 def engine_outputs(run_id: int) -> dict[str, pd.DataFrame]:
-    from metrics.models import Flag, MetricResult, QuartileThreshold, SpcSeries
+    from metrics.models.results import Flag, MetricResult, QuartileThreshold, SpcSeries
 
     def frame(queryset: Any, columns: list[str]) -> pd.DataFrame:
         return pd.DataFrame.from_records(list(queryset.values_list(*columns)), columns=columns)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from metrics.calculation_sql import COPY_SIGNATURE, COPY_TRAILER
+from metrics.calculation.sql import COPY_SIGNATURE, COPY_TRAILER
 
 BATCH_ROWS = 1_000_000
 

@@ -90,7 +90,7 @@ class Dataset:
 
 def edition_ensure(scale: Scale) -> Any:
     """The scale's framework edition with its themes and metrics (created once)."""
-    from metrics.models import FrameworkEdition, Methodology, Metric, Theme
+    from metrics.models.catalogue import FrameworkEdition, Methodology, Metric, Theme
 
     edition, created = FrameworkEdition.objects.get_or_create(
         code=scale.edition_code,
@@ -115,8 +115,8 @@ def edition_ensure(scale: Scale) -> Any:
 
 
 def periods_ensure(scale: Scale) -> list[Any]:
-    from metrics.models import Period
-    from metrics.periods import periods_create
+    from metrics.catalogue.periods import periods_create
+    from metrics.models.catalogue import Period
 
     for year in range(scale.first_year, scale.first_year + scale.years):
         periods_create(year=year)
@@ -135,7 +135,7 @@ def dataset_ensure(scale: Scale, *, say: Callable[[str], None] = print) -> Datas
     """Load what is missing of the scale's dataset (nothing if it is all there) and describe it."""
     from django.db.models import Sum
 
-    from metrics.models import Return
+    from metrics.models.returns import Return
 
     load_registry(stress=scale.practices)
     edition = edition_ensure(scale)

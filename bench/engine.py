@@ -36,8 +36,8 @@ FROM quarter GROUP BY metric_id, peer_group HAVING COUNT(*) >= 4
 
 def full_run(period: Any, edition: Any, *, reason: str) -> tuple[Any, float]:
     """A fresh full run of the quarter, done synchronously here: (the run, seconds)."""
-    from metrics.calculation import run_calculation
-    from metrics.models import CalculationRun, RunStatus
+    from metrics.calculation.runs import run_calculation
+    from metrics.models.calculation import CalculationRun, RunStatus
 
     run = CalculationRun.objects.create(
         period=period, edition=edition, reason=reason, full_requested=True
@@ -53,9 +53,9 @@ def full_run(period: Any, edition: Any, *, reason: str) -> tuple[Any, float]:
 
 def history_ensure(dataset: Any, *, say=print) -> None:
     """Current runs, by this method version, for the quarters the flags look back on."""
-    from metrics.calculation import METHOD_VERSION
-    from metrics.flags import DEFAULT_DEFINITIONS
-    from metrics.models import CurrentRun
+    from metrics.calculation.steps import METHOD_VERSION
+    from metrics.engine.flags import DEFAULT_DEFINITIONS
+    from metrics.models.calculation import CurrentRun
 
     quarters = max([2] + [d.get("of_last_quarters", 0) for d in DEFAULT_DEFINITIONS.values()])
     for period in dataset.periods[-quarters:-1]:

@@ -124,7 +124,7 @@ def _lead() -> Any:
 
 def trusts_for(dataset: Any, count: int) -> list[Any]:
     """``count`` trusts with an accepted return in the latest quarter, spread over sectors."""
-    from metrics.models import Return
+    from metrics.models.returns import Return
 
     records = list(
         Return.objects.filter(
@@ -146,8 +146,8 @@ def corrected_version(record: Any, user: Any) -> Any:
     from django.db.models import Max
     from django.utils import timezone
 
-    from metrics.bulk import values_insert
-    from metrics.models import ReturnState, ReturnVersion, Value, sha256_of
+    from metrics.models.returns import ReturnState, ReturnVersion, Value, sha256_of
+    from metrics.returns.valuestore import values_insert
 
     source = Value.objects.filter(version=record.accepted_version).select_related("metric")
     with transaction.atomic():
@@ -194,7 +194,8 @@ def corrected_version(record: Any, user: Any) -> Any:
 
 def readable(dataset: Any, record: Any, version: Any) -> Any:
     """The finished current run that read ``version``, once its rows are readable; else None."""
-    from metrics.models import CurrentRun, Flag, MetricResult, RunInput, RunStatus
+    from metrics.models.calculation import CurrentRun, RunInput, RunStatus
+    from metrics.models.results import Flag, MetricResult
 
     current = CurrentRun.objects.filter(period=dataset.latest, edition=dataset.edition).first()
     if current is None or current.run.status != RunStatus.FINISHED:
@@ -210,7 +211,7 @@ def readable(dataset: Any, record: Any, version: Any) -> Any:
 
 
 def accept_one(dataset: Any, record: Any, lead: Any, *, timeout: float) -> Acceptance:
-    from metrics.returns import return_accept
+    from metrics.returns.review import return_accept
 
     version = corrected_version(record, lead)
     started = time.perf_counter()

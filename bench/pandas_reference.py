@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bench.pandas_spc import spc_frame
-from metrics.scoring import parse_score_map
+from metrics.engine.scoring import parse_score_map
 
 KEYS = ["organisation_id", "metric_id"]
 CHUNK_ROWS = 1_000_000

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.spc import LIMIT_FACTOR, SCREEN_FACTOR, TWO_SIGMA_FACTOR
+from metrics.engine.spc.kinds import LIMIT_FACTOR, SCREEN_FACTOR, TWO_SIGMA_FACTOR
 
 RULES = ("outside_limits", "trend", "two_in_three", "run")  # precedence order
 DIRECTIONS = ("high", "low")  # a point's signals are sorted by rule, then direction

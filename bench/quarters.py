@@ -28,7 +28,7 @@ class _Block:
 
 def blocks_draw(edition: Any, periods: list[Any], bodies: list[Any], seed: int) -> list[_Block]:
     """Every metric's values for every body and point of ``periods`` (oldest first)."""
-    from metrics.returns import body_group
+    from metrics.models.catalogue import body_group
     from metrics.synthetic import metric_shape, series_block
 
     groups = np.array([body_group(b) for b in bodies])
@@ -98,7 +98,7 @@ def quarter_store(
 ) -> None:
     """Every body's accepted return of the quarter: Return, ReturnVersion, Values (by COPY)."""
     from bench.copy import copy_rows, values_copy_binary
-    from metrics.bulk import values_insert
+    from metrics.returns.valuestore import values_insert
 
     present = np.unique(rows.body_index)
     counts = np.bincount(rows.body_index, minlength=len(bodies))

@@ -180,7 +180,7 @@ def latency_figures(report: Report, dataset: Any, *, count: int, timeout: float)
 def engine_fingerprint() -> str:
     """Which engine the figures are of: METHOD_VERSION and a hash of its modules' source."""
     from bench.common import REPO
-    from metrics.calculation import METHOD_VERSION
+    from metrics.calculation.steps import METHOD_VERSION
 
     names = ["calculation*.py", "spc.py", "flags.py", "scoring.py", "quartiles.py"]
     files = sorted(f for name in names for f in (REPO / "metrics").glob(name))
@@ -225,7 +225,7 @@ def main() -> None:
     use_real_broker()
     setup_django(scale=args.scale)
     # The engine logs each step's time; they are in the table (CalculationRun.timings).
-    logging.getLogger("metrics.calculation").setLevel(logging.WARNING)
+    logging.getLogger("metrics.calculation.steps").setLevel(logging.WARNING)
     from bench.dataset import dataset_ensure
     from bench.engine import analyze_results, history_ensure
 

@@ -18,14 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from metrics.calculation import calculation_request, run_calculation
-from metrics.catalogue import load_builtin_catalogues
-from metrics.models import (
-    CurrentRun,
+from metrics.calculation.runs import calculation_request, run_calculation
+from metrics.catalogue.loading import load_builtin_catalogues
+from metrics.catalogue.periods import periods_create
+from metrics.models.calculation import CurrentRun
+from metrics.models.catalogue import FrameworkEdition, Metric, Period, body_group
+from metrics.models.returns import (
     Finding,
-    FrameworkEdition,
-    Metric,
-    Period,
     Return,
     ReturnEvent,
     ReturnState,
@@ -33,10 +32,8 @@ from metrics.models import (
     Severity,
     sha256_of,
 )
-from metrics.periods import periods_create
-from metrics.returns import body_group
+from metrics.returns.valuestore import values_insert
 from metrics.synthetic import body_values, metric_shape, return_csv
-from metrics.valuestore import values_insert
 from oversight.models import Organisation, OrganisationKind
 
 LAST_YEAR = 2021

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from metrics.models import Frequency, Metric, Period, ValueType
+from metrics.engine.kinds import Frequency, ValueType
+from metrics.models.catalogue import Metric, Period
 
 STEP_CHANGE_SHARE = 0.03
 

@@ -6,8 +6,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from metrics import urls_catalogue, urls_results, urls_returns
+from metrics.calculation import urls as calculation_urls
+from metrics.catalogue import urls as catalogue_urls
+from metrics.results import urls as results_urls
+from metrics.returns import urls as returns_urls
 from oversight import api, views
+
+# The parts of metrics, each with its pages, API router and API paths.
+PARTS = (catalogue_urls, returns_urls, results_urls, calculation_urls)
 
 router = DefaultRouter()
 # "api-" names: the pages below own "region-detail", "system-detail", "organisation-detail".
@@ -26,14 +32,8 @@ urlpatterns = [
     path("organisations/<str:code>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<str:code>/sector/", views.organisation_sector, name="organisation-sector"),
     path("api/v1/", include(router.urls)),
-    *(
-        path(prefix, include(module.urlpatterns))
-        for prefix, module in (("", urls_catalogue), ("", urls_returns), ("", urls_results))
-    ),
-    *(
-        path("api/v1/", include([*module.router.urls, *module.api_urlpatterns]))
-        for module in (urls_catalogue, urls_returns, urls_results)
-    ),
+    *(path("", include(module.urlpatterns)) for module in PARTS),
+    *(path("api/v1/", include([*module.router.urls, *module.api_urlpatterns])) for module in PARTS),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

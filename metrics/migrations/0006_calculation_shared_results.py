@@ -9,8 +9,8 @@ import json
 import django.db.models.deletion
 from django.db import migrations, models
 
-import metrics.models
-from metrics.spc import document_encode
+import metrics.models.results
+from metrics.engine.spc.document import document_encode
 
 MOVE_RESULTS = """
 INSERT INTO metrics_storedresult (id, stored_in_id, period_id, organisation_id, metric_id,
@@ -275,7 +275,7 @@ class Migration(migrations.Migration):
                 ('concern_outside_limits', models.BooleanField(default=False)),
                 ('concern_run_or_trend', models.BooleanField(default=False)),
                 ('consistently_fails', models.BooleanField(default=False)),
-                ('result', metrics.models.SpcDocumentField(help_text='Points, their special causes and every segment')),
+                ('result', metrics.models.results.SpcDocumentField(help_text='Points, their special causes and every segment')),
                 ('computed_in', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='metrics.calculationrun')),
                 ('metric', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='metrics.metric')),
                 ('organisation', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='oversight.organisation')),

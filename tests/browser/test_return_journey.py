@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from metrics.catalogue import load_builtin_catalogues
-from metrics.models import Return, ReturnState
-from metrics.returns import edition_for
+from metrics.catalogue.editions import edition_for
+from metrics.catalogue.loading import load_builtin_catalogues
+from metrics.models.returns import Return, ReturnState
 from tests.browser.conftest import ARTIFACTS, assert_accessible, login, screenshot
 from tests.conftest import PASSWORD, Cast, Registry
 from tests.metrics.factories import csv_file, full_rows, quarter

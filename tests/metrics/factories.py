@@ -12,8 +12,9 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from metrics.models import FrameworkEdition, Metric, Period, ValueType
-from metrics.periods import quarter_dates
+from metrics.catalogue.periods import quarter_dates
+from metrics.engine.kinds import ValueType
+from metrics.models.catalogue import FrameworkEdition, Metric, Period
 from oversight.models import Organisation
 
 HEADER = "organisation_code,metric_code,period_end,value,numerator,denominator,comment"

@@ -23,21 +23,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
-from metrics.calculation import run_calculation
-from metrics.models import (
-    CalculationRun,
-    FrameworkEdition,
-    Methodology,
-    Metric,
-    Period,
-    Return,
-    ReturnState,
-    ReturnVersion,
-    Theme,
-    Value,
-    sha256_of,
-)
-from metrics.periods import periods_create
+from metrics.calculation.runs import run_calculation
+from metrics.catalogue.periods import periods_create
+from metrics.models.calculation import CalculationRun
+from metrics.models.catalogue import FrameworkEdition, Methodology, Metric, Period, Theme
+from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sha256_of
 from oversight.models import Organisation
 from tests.conftest import Registry
 from tests.factories import OrganisationFactory

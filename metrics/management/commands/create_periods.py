@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from metrics.periods import PeriodLabelError, parse_label, periods_create, year_label
+from metrics.catalogue.periods import PeriodLabelError, parse_label, periods_create, year_label
 
 
 class Command(BaseCommand):

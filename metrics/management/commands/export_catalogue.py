@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from metrics.catalogue import catalogue_export
-from metrics.models import FrameworkEdition
+from metrics.catalogue.loading import catalogue_export
+from metrics.models.catalogue import FrameworkEdition
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from metrics.catalogue import CatalogueError, catalogue_load, load_builtin_catalogues
+from metrics.catalogue.loading import CatalogueError, catalogue_load, load_builtin_catalogues
 
 
 class Command(BaseCommand):

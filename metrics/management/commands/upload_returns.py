@@ -6,10 +6,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from metrics.bulk import returns_bulk_upload
-from metrics.periods import PeriodLabelError, period_from_label
-from metrics.returnfile import FileRejected
-from metrics.returns import ReturnActionRefused, ReturnRejected, edition_for
+from metrics.catalogue.editions import edition_for
+from metrics.catalogue.periods import PeriodLabelError, period_from_label
+from metrics.returns.bulk import returns_bulk_upload
+from metrics.returns.file import FileRejected
+from metrics.returns.policy import ReturnActionRefused, ReturnRejected
 
 
 class Command(BaseCommand):

@@ -1,0 +1,146 @@
+"""The PostgreSQL devices a calculation run leans on, each with a portable fallback for SQLite
+(the embedded default): statements and fetches, advisory locks, COPY (text and binary)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import psycopg
+from django.db import connection
+from psycopg.types.json import Jsonb
+
+# Namespace of these advisory locks, so they cannot collide with another feature's.
+LOCK_NAMESPACE = 0x0CA1C << 40
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def placeholders(values: Collection[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def execute(sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- devices: advisory locks, percentile_cont, COPY, bulk score update ----------------------
+
+
+def quarter_lock_key(period_id: int, edition_id: int) -> int:
+    """One bigint per (quarter, edition): what serialises the runs of a quarter."""
+    return LOCK_NAMESPACE | (edition_id << 24) | period_id
+
+
+def lock_try(key: int) -> bool:
+    """Take the session advisory lock ``key`` if free (PostgreSQL); SQLite: always True.
+
+    A session lock outlives the run's several transactions and dies with its connection, so a
+    worker killed mid-run frees its quarter at once.
+    """
+    if not is_postgres():
+        return True  # the embedded default runs tasks eagerly, one at a time
+    return bool(fetch("SELECT pg_try_advisory_lock(%s)", [key])[0][0])
+
+
+def lock_release(key: int) -> None:
+    if is_postgres():
+        execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def lock_try_transaction(key: int) -> bool:
+    """Take ``key`` until the current transaction ends, if nobody holds it (the sweeper's check).
+
+    Session and transaction advisory locks on one key exclude each other, so while the sweeper
+    holds it no worker can claim the quarter's runs. SQLite: always True.
+    """
+    if not is_postgres():
+        return True
+    return bool(fetch("SELECT pg_try_advisory_xact_lock(%s)", [key])[0][0])
+
+
+def copy_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    types: Sequence[str] | None = None,
+) -> int:
+    """Bulk insert: PostgreSQL ``COPY … FROM STDIN``; SQLite: one executemany INSERT.
+
+    With ``types`` (the columns' PostgreSQL types), COPY goes in binary: no number is turned
+    into text and back, no byte string into hex."""
+    count = 0
+    with connection.cursor() as cursor:
+        if is_postgres():
+            binary = " (FORMAT BINARY)" if types else ""
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+                if types:
+                    copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        batch = [[portable(value) for value in row] for row in rows]
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(columns)})",  # noqa: S608 - our identifiers, bound values
+            batch,
+        )
+        return len(batch)
+
+
+def portable(value: Any) -> Any:
+    """A value for SQLite: psycopg's jsonb wrapper as JSON text."""
+    return json.dumps(value.obj) if isinstance(value, Jsonb) else value
+
+
+def version_ids_fetch(select: str, params: Sequence[Any]) -> np.ndarray:
+    """The ids a one-column query selects, sorted, as one array (~275k at stress scale: on
+    PostgreSQL one binary array, not a Python tuple per row)."""
+    if not is_postgres():
+        return np.array(sorted(row[0] for row in fetch(select, params)), dtype=np.int64)
+    found = fetch_binary(
+        f"SELECT array_send(array_agg(CAST(id AS BIGINT) ORDER BY id)) FROM ({select}) ids(id)",  # noqa: S608 - our own statements
+        params,
+    )
+    if found is None or found[0] is None:
+        return np.zeros(0, np.int64)
+    return binary_array(found[0], ">i8").astype(np.int64)
+
+
+def fetch_binary(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of a query, in PostgreSQL's binary format: a driver cursor binding on the
+    server (Django's cursors bind on the client, which allows text results only), so arrays
+    come as bytes, not as hex text."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        return cursor.execute(sql, params, binary=True).fetchone()
+
+
+# PostgreSQL's binary COPY format: a signature, then per row the field count and each field as
+# (big-endian int32 length, big-endian value; NULL: length -1), then a -1 trailer.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+COPY_TRAILER = b"\xff\xff"
+
+
+def binary_array(data: bytes, element: str) -> np.ndarray:
+    """A one-dimensional array without NULLs in PostgreSQL's binary format (array_send):
+    dimensions, a NULL flag, the element type, then per dimension its size and lower bound,
+    then per element its length and value (big-endian)."""
+    dimensions = int.from_bytes(data[0:4], "big")
+    if dimensions == 0:
+        return np.zeros(0, element)
+    size = int.from_bytes(data[12:16], "big")
+    cells = np.frombuffer(data, [("size", ">i4"), ("value", element)], count=size, offset=20)
+    return cells["value"]

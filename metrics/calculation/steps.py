@@ -1,0 +1,397 @@
+"""The steps of one calculation run: its parameters, its plan (what changed since the quarter's
+current run), the national results, SPC series and flags, and its publication."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from django.db import connection, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from metrics.calculation.flags import flag_history, flags_write, series_changed_units
+from metrics.calculation.inputs import (
+    accepted_versions,
+    input_versions,
+    inputs_write,
+    metrics_of_versions,
+    organisations_in_quarter,
+    peer_groups_of,
+    versions_described,
+)
+from metrics.calculation.national import national_results_write
+from metrics.calculation.national_sql import Units, results_delete, units_take
+from metrics.calculation.series import SeriesMetric, SeriesReader, spc_batch_write, spc_settings
+from metrics.calculation.sql import is_postgres
+from metrics.engine.flags import DEFAULT_DEFINITIONS
+from metrics.engine.spc.kinds import SpcSettings
+from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
+from metrics.models.catalogue import FrameworkEdition, Metric
+
+logger = logging.getLogger(__name__)
+
+# Raised whenever the rules change: a run never takes results computed by another method
+# version (the storage of results is the migrations' business, not the method's).
+# Raised whenever the rules change: a run never takes results computed by another method
+# version (the storage of results is the migrations' business, not the method's).
+METHOD_VERSION = "2026.1"
+SPC_BATCH_BODIES = 100  # bodies per SPC read: ~330k values at England scale, ~1.2M at stress
+
+
+def calculation_parameters(edition: FrameworkEdition) -> dict[str, Any]:
+    """Every threshold and setting a run uses, stored with it (DESIGN.md, issue 4 item 2)."""
+    spc = SpcSettings()
+    return {
+        "catalogue_version": edition.catalogue_version,
+        "quartiles": {
+            "min_bodies": 4,
+            "interpolation": "linear between closest ranks (percentile_cont, QUARTILE.INC)",
+        },
+        "ranks": {"within": "peer_group", "ties": "competition: the smallest position"},
+        "scores": {"within": "peer_group", "rounding": "2 dp half up"},
+        "spc": {
+            "run_length": spc.run_length,
+            "trend_length": spc.trend_length,
+            "screen_moving_ranges": spc.screen_moving_ranges,
+            "baseline_points": spc.baseline_points,
+            "min_points_for_limits": spc.min_points_for_limits,
+            "target": "the metric's standard",
+        },
+        "flags": {kind: dict(definition) for kind, definition in DEFAULT_DEFINITIONS.items()},
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run recomputes; the rest it takes from ``previous_id`` (None: nothing to take).
+
+    National results: ``recomputed.metric_ids`` (None: every metric) in its ``peer_groups``
+    (None: every group) — a body's new values move only its own peer group's ranks, quartiles
+    and scores. SPC: the series of ``recomputed.organisation_ids``. Flags: those of the
+    metrics and peer groups whose results or series came out different — or all of them when
+    the previous quarters' current runs (what the flags look back on) differ from those the
+    previous run's flags read.
+    """
+
+    recomputed: Units
+    previous_id: int | None
+    previous_flag_history: list[list[int]] | None = None
+
+
+@dataclass
+class Clock:
+    """Seconds per step of a run, kept in ``CalculationRun.timings`` and logged as they end."""
+
+    run_id: int
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    tick: float = 0.0
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        tick = self.tick = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - tick
+            self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 4)
+            logger.info("Run %s: %s took %.3f s", self.run_id, name, seconds)
+
+    def lap(self, name: str) -> None:
+        """A part of the current step: the time since the step began or the last lap."""
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.tick, 4)
+        self.tick = now
+
+    def total(self) -> dict[str, float]:
+        return {**self.timings, "total": round(time.perf_counter() - self.started, 4)}
+
+
+def calculate(run: CalculationRun) -> None:
+    clock = Clock(run.pk)
+    with clock.step("inputs: read"):
+        results_delete([run.pk])  # leftovers of an attempt whose worker died
+        versions = accepted_versions(edition_id=run.edition_id, period_end=str(run.period.end))
+    inputs = _InputsStep(run.pk, versions)
+    try:
+        _calculate_results(run, versions, clock)
+        with clock.step("inputs: waiting for the record"):
+            inputs.result()  # published only with its inputs recorded
+        with clock.step("publish"):
+            _publish(run, clock)
+    finally:
+        inputs.close()  # before a failed run's rows are deleted
+
+
+def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) -> None:
+    """Plan, national results, SPC and flags: every row of the run but its inputs."""
+    parameters = calculation_parameters(run.edition)
+    edition = run.edition
+    with clock.step("inputs and plan"):
+        plan = _plan(run, parameters, versions)
+        clock.lap("inputs: plan")
+        metrics = {metric.pk: metric for metric in Metric.objects.filter(edition=edition)}
+        clock.lap("inputs: metrics")
+        recomputed = plan.recomputed
+        batches = _batches(sorted(recomputed.organisation_ids), SPC_BATCH_BODIES)
+        _progress(
+            run,
+            1,
+            steps_total=3 + len(batches),
+            method_version=METHOD_VERSION,
+            parameters=parameters,
+            incremental=plan.previous_id is not None,
+            metric_ids=sorted(metrics if recomputed.metric_ids is None else recomputed.metric_ids),
+        )
+    # The SPC step runs alongside the national results when it can (_SpcStep).
+    spc = _SpcStep(run, plan, parameters, metrics, batches)
+    try:
+        with clock.step("national results"), transaction.atomic():
+            changed_units = national_results_write(
+                run,
+                recomputed=recomputed,
+                previous_id=plan.previous_id,
+                min_bodies=parameters["quartiles"]["min_bodies"],
+                metrics=metrics,
+                timings=clock.timings,
+            )
+        _step_done(run)
+        with clock.step("spc: waiting for the series" if spc.alongside else "spc"):
+            series = spc.result()
+    finally:
+        spc.close()
+        clock.timings.update(spc.clock.timings)
+    with clock.step("flags"), transaction.atomic():
+        history = flag_history(run, parameters["flags"])
+        previous_id = plan.previous_id
+        if previous_id is not None and plan.previous_flag_history == history:
+            # Only where a result or a series changed can a flag change.
+            series_units = series_changed_units(run, previous_id, recomputed.organisation_ids)
+            recomputed = replace(recomputed, flag_units=changed_units | series_units)
+        else:
+            previous_id = None  # the flags look back on other quarters: all worked out again
+        flags_write(
+            run,
+            parameters["flags"],
+            metrics,
+            history=history,
+            previous_id=previous_id,
+            recomputed=recomputed,
+            timings=clock.timings,
+        )
+    _progress(run, 3 + len(batches), series_recalculated=series, flag_history=history)
+
+
+def _plan(run: CalculationRun, parameters: dict[str, Any], versions: np.ndarray) -> Plan:
+    """Everything when asked to, or when the current run used other rules; else what changed."""
+    current = (
+        CurrentRun.objects.filter(period_id=run.period_id, edition_id=run.edition_id)
+        .select_related("run")
+        .first()
+    )
+    compatible = (
+        current is not None
+        and current.run.method_version == METHOD_VERSION
+        and current.run.parameters == parameters
+    )
+    if current is None or not compatible or run.full_requested:
+        every_body = organisations_in_quarter(run.period_id, run.edition_id)
+        return Plan(Units(organisation_ids=every_body), None)
+    # The versions accepted or replaced since the current run: the difference of the inputs.
+    changed = versions_described(
+        np.setxor1d(versions, input_versions(current.run_id), assume_unique=True).tolist()
+    )
+    this_quarter = [(v, body) for v, body, period in changed if period == run.period_id]
+    metric_ids = metrics_of_versions([v for v, _ in this_quarter])
+    organisation_ids = sorted({body for _, body, _ in changed})
+    # Asked-for metrics are recomputed in every peer group; changed ones in the groups of the
+    # bodies that changed (now, and in the previous run should a body have changed group).
+    groups = peer_groups_of({b for _, b in this_quarter}, previous_id=current.run_id)
+    recomputed = Units(
+        metric_ids=sorted(metric_ids | set(run.requested_metric_ids)),
+        peer_groups=None if run.requested_metric_ids else sorted(groups),
+        organisation_ids=organisation_ids,
+    )
+    return Plan(recomputed, current.run_id, current.run.flag_history)
+
+
+def _batches(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _progress(run: CalculationRun, steps_done: int, **fields: Any) -> None:
+    """Committed at once (outside the steps' transactions) for the run status page."""
+    CalculationRun.objects.filter(pk=run.pk).update(steps_done=steps_done, **fields)
+
+
+def _step_done(run: CalculationRun) -> None:
+    """One more step done (steps may end on two threads: counted, not numbered)."""
+    CalculationRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
+
+
+class _InputsStep:
+    """Records the run's inputs — every accepted version up to its quarter, ~275k rows at
+    stress scale, over a second of one acceptance's run — on a thread and database connection
+    of its own while the run works on, when it can (as ``_SpcStep``); else at once. The
+    versions are those the plan compared, read once: the record and the plan always agree."""
+
+    def __init__(self, run_id: int, versions: np.ndarray) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        if is_postgres() and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inputs")
+            self.future = self.pool.submit(self._in_thread, run_id, versions)
+        else:
+            inputs_write(run_id, versions)
+
+    @staticmethod
+    def _in_thread(run_id: int, versions: np.ndarray) -> int:
+        try:
+            return inputs_write(run_id, versions)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def result(self) -> None:
+        """Wait until the inputs are recorded (the thread's errors raised here)."""
+        if self.pool is not None:
+            try:
+                self.future.result()
+            finally:
+                self.close()
+
+    def close(self) -> None:
+        """Wait for the thread, whatever it did: the run's rows are deleted only after it."""
+        if self.pool is not None:
+            wait([self.future])
+            self.pool.shutdown()
+            self.pool = None
+
+
+class _SpcStep:
+    """The SPC step, on a thread and database connection of its own while the main one does
+    the national results, when the run's data is committed (PostgreSQL, outside a transaction:
+    the Celery task) and there is more than a batch of bodies; else done when asked for.
+
+    With two cores, PostgreSQL reading values and writing series for one while computing
+    quartiles for the other roughly halves a full run's wait for both.
+    """
+
+    def __init__(
+        self,
+        run: CalculationRun,
+        plan: Plan,
+        parameters: dict[str, Any],
+        metrics: dict[int, Metric],
+        batches: list[list[int]],
+    ) -> None:
+        self.run, self.plan, self.parameters = run, plan, parameters
+        self.metrics, self.batches = metrics, batches
+        self.clock = Clock(run.pk)
+        self.stopping = False
+        self.alongside = len(batches) > 1 and is_postgres() and not connection.in_atomic_block
+        self.pool: ThreadPoolExecutor | None = None
+        if self.alongside:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spc")
+            self.future = self.pool.submit(self._in_thread)
+
+    def _in_thread(self) -> int:
+        try:
+            return self._run()
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def _run(self) -> int:
+        run = self.run
+        reader = SeriesReader(
+            edition_id=run.edition_id, period_end=str(run.period.end), batches=self.batches
+        )
+        try:
+            return _spc(run, self.plan, self.parameters, self.metrics, reader, self.clock, self)
+        finally:
+            reader.close()
+            if reader.read_seconds:
+                name = "spc: read values" + (" (alongside)" if reader.alongside else "")
+                self.clock.timings[name] = round(reader.read_seconds, 4)
+
+    def result(self) -> int:
+        """How many series were analysed (the thread's errors raised here)."""
+        return self.future.result() if self.pool is not None else self._run()
+
+    def close(self) -> None:
+        """Wait for the thread (told to stop after its batch, should the run have failed)."""
+        if self.pool is not None:
+            self.stopping = True
+            wait([self.future])
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _spc(
+    run: CalculationRun,
+    plan: Plan,
+    parameters: dict[str, Any],
+    metrics: dict[int, Metric],
+    reader: SeriesReader,
+    clock: Clock,
+    step: _SpcStep,
+) -> int:
+    """SPC of the changed bodies' series, batch by batch; the others taken as they were."""
+    settings = spc_settings(parameters["spc"])
+    series_metrics = {
+        pk: SeriesMetric(polarity=metric.polarity, target=metric.standard)
+        for pk, metric in metrics.items()
+    }
+    written = 0
+    for number, batch in enumerate(reader.batches):
+        if step.stopping:
+            break  # the run failed meanwhile: its rows are about to be deleted
+        with clock.step("spc: waiting for values"):
+            found = reader.take(number)
+        with clock.step("spc series"), transaction.atomic():
+            written += spc_batch_write(
+                run_id=run.pk,
+                period_id=run.period_id,
+                edition_id=run.edition_id,
+                period_start=str(run.period.start),
+                period_end=str(run.period.end),
+                organisation_ids=batch,
+                metrics=series_metrics,
+                settings=settings,
+                timings=clock.timings,
+                found=found,
+            )
+        _step_done(run)
+    if plan.previous_id is not None:
+        with clock.step("spc taken from the previous run"):
+            units_take(
+                "metrics_seriesunit",
+                run_id=run.pk,
+                previous_id=plan.previous_id,
+                recomputed=plan.recomputed,
+            )
+    return written
+
+
+def _publish(run: CalculationRun, clock: Clock) -> None:
+    """Mark the run finished and make it the quarter's current run, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        finished = CalculationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FINISHED,
+            finished_at=now,
+            steps_done=F("steps_total"),
+            timings=clock.total(),
+        )
+        if finished != 1:
+            raise RuntimeError(f"run {run.pk} is no longer running; its results stay unpublished")
+        CurrentRun.objects.update_or_create(
+            period_id=run.period_id,
+            edition_id=run.edition_id,
+            defaults={"run": run, "switched_at": now},
+        )

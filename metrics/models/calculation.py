@@ -1,0 +1,149 @@
+"""The calculation's models: runs, what each read, and which run is a quarter's current one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from metrics.models.catalogue import FrameworkEdition, Period
+from metrics.models.returns import ReturnVersion
+
+# --- Calculation runs and results ----------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded (coalesced into another run)"
+
+
+class CalculationRun(models.Model):
+    """One recalculation of a quarter's national picture (DESIGN.md "Calculation run").
+
+    Requested pending in the transaction that accepts a return; a worker claims it (with every
+    other pending run of the quarter, which become superseded) and writes its results under
+    its own id. Readers see them only once `CurrentRun` points here.
+    """
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="calculation_runs")
+    edition = models.ForeignKey(
+        FrameworkEdition, on_delete=models.PROTECT, related_name="calculation_runs"
+    )
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.PENDING)
+    reason = models.CharField(max_length=300, help_text='What asked for it, e.g. "Accepted RA1 v2"')
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    full_requested = models.BooleanField(
+        default=False, help_text="Recalculate everything, not only what changed"
+    )
+    requested_metric_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Metrics to recalculate besides those whose data changed",
+    )
+    method_version = models.CharField(max_length=20, blank=True)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Every threshold and setting the run used"
+    )
+    incremental = models.BooleanField(
+        default=False, help_text="Unchanged results were carried over from the previous run"
+    )
+    metric_ids = models.JSONField(
+        default=list, blank=True, help_text="Metrics whose national results this run computed"
+    )
+    series_recalculated = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(
+        default=dict, blank=True, help_text="Seconds each step took (metrics.calculation)"
+    )
+    flag_history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[period, current run] of the previous quarters its flags read (0: none)",
+    )
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="coalesced"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["period", "edition", "status"]),
+            models.Index(fields=["status", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.period.label} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> float:
+        """Share of the steps done, 0.0 to 1.0, for the run status page."""
+        return self.steps_done / self.steps_total if self.steps_total else 0.0
+
+
+def derived_from(to: type[models.Model], **options: Any) -> models.ForeignKey[Any, Any]:
+    """A result row's reference to what it describes: no index and no database constraint.
+
+    Result tables take ~30k rows per England-scale run; each foreign-key index and each
+    (deferred, per-row) constraint check cost about a second per run. The composite indexes
+    serve the readers, the rows are derived from rows that exist, and `on_delete=PROTECT` still
+    guards deletions made through the ORM.
+    """
+    options = {"on_delete": models.PROTECT, **options}
+    return models.ForeignKey(to, related_name="+", db_index=False, db_constraint=False, **options)
+
+
+class RunInput(models.Model):
+    """An accepted return version a run read: what any of its results can be traced to.
+
+    Every run records every accepted version up to its quarter (~275k rows at stress scale),
+    so, as for the results, no foreign-key index or constraint: their per-row checks at commit
+    took seconds of every acceptance's recalculation. The unique (run, version) index serves
+    the readers; the rows are the returns' accepted versions as the run read them.
+    """
+
+    run = models.ForeignKey(
+        CalculationRun,
+        on_delete=models.CASCADE,
+        related_name="inputs",
+        db_index=False,
+        db_constraint=False,
+    )
+    return_version = derived_from(ReturnVersion)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "return_version"], name="run_input_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} read version {self.return_version_id}"
+
+
+class CurrentRun(models.Model):
+    """The finished run whose results are a quarter's results: readers go through this pointer.
+
+    Switched in the transaction that marks the run finished, so no reader ever sees a
+    half-written quarter.
+    """
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    edition = models.ForeignKey(FrameworkEdition, on_delete=models.PROTECT, related_name="+")
+    run = models.OneToOneField(CalculationRun, on_delete=models.PROTECT, related_name="current_for")
+    switched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "edition"], name="one_current_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"Quarter {self.period_id} of edition {self.edition_id}: run {self.run_id}"

@@ -1,0 +1,105 @@
+"""How the returns API answers: refusals with their findings, conflicts, dry runs, files, and
+the documented error responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from drf_spectacular.utils import (
+    OpenApiResponse,
+)
+from rest_framework import status
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+
+from metrics.models.returns import (
+    Severity,
+)
+from metrics.returns.api.serializers import (
+    DetailSerializer,
+    FindingOutSerializer,
+    RejectionSerializer,
+    ValueChangeSerializer,
+)
+from metrics.returns.downloads import CONTENT_TYPES
+from metrics.returns.policy import (
+    ReturnActionRefused,
+)
+from metrics.returns.upload import Preview
+
+
+def findings_out(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    return FindingOutSerializer(findings, many=True).data  # type: ignore[return-value]
+
+
+def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
+    if not findings:  # a refused file: one finding for the whole file
+        findings = [
+            {
+                "row": None,
+                "column": "",
+                "code": "file_rejected",
+                "severity": Severity.BLOCKING,
+                "message": message,
+            }
+        ]
+    return Response(
+        {"detail": message, "findings": findings_out(findings)},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def conflict(refused: ReturnActionRefused) -> Response:
+    return Response({"detail": refused.message}, status=status.HTTP_409_CONFLICT)
+
+
+def dry_run_payload(preview: Preview) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "blocking": preview.blocking,
+        "duplicate_of": preview.duplicate_of.number if preview.duplicate_of else None,
+        "values": len(preview.result.values),
+        "sha256": preview.sha256,
+        "findings": findings_out(preview.result.findings),
+        "changes": {k: preview.count(k) for k in ("new", "changed", "unchanged", "removed")},
+        "changed_values": ValueChangeSerializer(
+            [c for c in preview.changes if c.kind in ("changed", "removed")], many=True
+        ).data,
+    }
+
+
+class FileRenderer(BaseRenderer):
+    """Passes a file's bytes through; errors (dicts) go out as JSON text."""
+
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode()
+
+
+class CsvRenderer(FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XlsxRenderer(FileRenderer):
+    media_type = CONTENT_TYPES["xlsx"]
+    format = "xlsx"
+
+
+ERRORS = {
+    400: OpenApiResponse(RejectionSerializer, description="Bad input or file; what and where"),
+    403: OpenApiResponse(DetailSerializer, description="Your role may see but not do this"),
+    404: OpenApiResponse(DetailSerializer, description="Not found within your scope"),
+    409: OpenApiResponse(DetailSerializer, description="Refused by the return's state or window"),
+}
+
+
+def refusals(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}

@@ -1,0 +1,100 @@
+"""Forms of the returns pages: choosing a quarter, uploading a file, and each review step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from metrics.models.catalogue import Period
+from metrics.models.returns import Finding
+
+
+class PeriodFilterForm(forms.Form):
+    period = forms.ChoiceField(label="Quarter", required=False)
+
+    def __init__(self, *args: object, periods: Sequence[Period], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["period"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.slug, p.label) for p in periods]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Return file",
+        help_text=(
+            "A CSV or XLSX file in the return format: one row per value, with columns "
+            "organisation_code, metric_code, period_end, value, numerator, denominator, comment."
+        ),
+        error_messages={"required": "Select the return file to upload"},
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A form without fields for a one-button action (sign off, accept, submit a draft): it
+    carries the refusal message of the action, shown in the error summary."""
+
+
+class JustifyForm(forms.Form):
+    """One text box per warning of the current version still to justify."""
+
+    def __init__(self, *args: object, warnings: Sequence[Finding], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.warnings = list(warnings)
+        for finding in self.warnings:
+            # The message says where: "Row 12, column value: …", or names the metric.
+            self.fields[self.field_name(finding)] = forms.CharField(
+                label=finding.message,
+                help_text="Say why this value is right as it is.",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=finding.justification,
+                error_messages={"required": "Enter why this value is right as it is"},
+            )
+
+    @staticmethod
+    def field_name(finding: Finding) -> str:
+        return f"finding_{finding.pk}"
+
+    def justifications(self) -> dict[int, str]:
+        return {f.pk: self.cleaned_data[self.field_name(f)] for f in self.warnings}
+
+
+class SendBackForm(forms.Form):
+    prefix = "send_back"
+    reason = forms.CharField(
+        label="Why are you sending this return back?",
+        help_text="The body sees this reason and must upload a corrected version.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why you are sending the return back"},
+    )
+
+
+class ReopenForm(forms.Form):
+    prefix = "reopen"
+    reason = forms.CharField(
+        label="Why are you reopening this return?",
+        help_text="Recorded in the return's history.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why you are reopening the return"},
+    )
+    expires_on = forms.DateField(
+        label="Reopen until",
+        help_text="The body can upload until the end of this day, for example 31/01/2027.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": "Enter the date the reopening ends",
+            "invalid": "Enter the date the reopening ends as a real date, like 31/01/2027",
+        },
+    )
+
+    def clean_expires_on(self) -> date:
+        expires_on: date = self.cleaned_data["expires_on"]
+        if expires_on < timezone.localdate():
+            raise forms.ValidationError("The date the reopening ends must be today or later")
+        return expires_on
