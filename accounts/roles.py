@@ -34,8 +34,12 @@ SIGN_OFF_RETURN = "sign_off_return"
 REVIEW_RETURN = "review_return"
 REOPEN_RETURN = "reopen_return"
 DECIDE_SEGMENT = "decide_segment"
+PUBLISH_SEGMENTATION = "publish_segmentation"
 RECORD_SYSTEM_VIEW = "record_system_view"
+OPEN_CASE = "open_case"
+RUN_OVERSIGHT = "run_oversight"
 EDIT_REGISTRY = "edit_registry"
+EDIT_CATALOGUE = "edit_catalogue"
 ACTIONS = (
     VIEW,
     SUBMIT_RETURN,
@@ -43,15 +47,29 @@ ACTIONS = (
     REVIEW_RETURN,
     REOPEN_RETURN,
     DECIDE_SEGMENT,
+    PUBLISH_SEGMENTATION,
     RECORD_SYSTEM_VIEW,
+    OPEN_CASE,
+    RUN_OVERSIGHT,
     EDIT_REGISTRY,
+    EDIT_CATALOGUE,
 )
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.NATIONAL_ADMIN: frozenset(ACTIONS),
     Role.NATIONAL_ANALYST: frozenset({VIEW, REVIEW_RETURN}),
-    Role.REGIONAL_LEAD: frozenset({VIEW, REVIEW_RETURN, REOPEN_RETURN, DECIDE_SEGMENT}),
-    Role.REGIONAL_ANALYST: frozenset({VIEW, REVIEW_RETURN}),
+    Role.REGIONAL_LEAD: frozenset(
+        {
+            VIEW,
+            REVIEW_RETURN,
+            REOPEN_RETURN,
+            DECIDE_SEGMENT,
+            PUBLISH_SEGMENTATION,
+            OPEN_CASE,
+            RUN_OVERSIGHT,
+        }
+    ),
+    Role.REGIONAL_ANALYST: frozenset({VIEW, REVIEW_RETURN, RUN_OVERSIGHT}),
     Role.ICS_LEAD: frozenset({VIEW, RECORD_SYSTEM_VIEW}),
     Role.ORGANISATION_SUBMITTER: frozenset({VIEW, SUBMIT_RETURN}),
     Role.ORGANISATION_APPROVER: frozenset({VIEW, SIGN_OFF_RETURN}),

@@ -28,9 +28,13 @@ class ScopeNode(models.Model):
             ("sign_off_return", "Sign off quarterly returns"),
             ("review_return", "Accept or send back quarterly returns"),
             ("reopen_return", "Reopen a locked return"),
-            ("decide_segment", "Record segmentation decisions"),
+            ("decide_segment", "Record, confirm or send back segmentation decisions"),
+            ("publish_segmentation", "Publish a quarter's segmentation decisions"),
             ("record_system_view", "Record the ICS lead's view on segmentation"),
+            ("open_case", "Open support cases and appoint their leads"),
+            ("run_oversight", "Record ICS agreements, oversight meetings and specific concerns"),
             ("edit_registry", "Edit registry details such as a trust's sector"),
+            ("edit_catalogue", "Edit the metric catalogue and the quarters"),
         ]
 
     def __str__(self) -> str:

@@ -127,6 +127,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Operations raise oversight.errors; this one handler turns them into 400/403/404/409.
+    "EXCEPTION_HANDLER": "oversight.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Oversight API",

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from accounts.models import User
-from accounts.roles import EDIT_REGISTRY
+from accounts.roles import EDIT_CATALOGUE
 from accounts.scope import AnyUser, is_national
 from metrics.catalogue.editions import EDITIONS, EditionSpec
 from metrics.catalogue.rows import (
@@ -78,7 +78,7 @@ class CatalogueLoadReport:
 
 def can_edit_catalogue(user: AnyUser) -> bool:
     """The national team (national admins) keeps the catalogue and creates periods."""
-    return is_national(user, EDIT_REGISTRY)
+    return is_national(user, EDIT_CATALOGUE)
 
 
 def metric_row(metric: Metric) -> dict[str, str]:
