@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import models
@@ -112,6 +113,11 @@ class Metric(models.Model):
 
     def applies_to_body(self, organisation: Organisation) -> bool:
         return body_group(organisation) in self.applicable_groups
+
+    @property
+    def exact_weight(self) -> Fraction:
+        """The metric's weight in an average metric score, exactly (read weights only here)."""
+        return Fraction(self.weight)
 
 
 class Period(models.Model):
