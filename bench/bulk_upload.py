@@ -70,7 +70,7 @@ def main() -> None:
     print(
         f"  validated and stored {report.values:,} values for {report.bodies} bodies "
         f"in {elapsed:.2f} s ({report.values / elapsed:,.0f} values/s); "
-        f"{len(report.findings)} warnings"
+        f"{report.warning_count} warnings"
     )
     largest_file(returnfile, lines)
 

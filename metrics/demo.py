@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,21 +24,17 @@ from metrics.catalogue.loading import load_builtin_catalogues
 from metrics.catalogue.periods import periods_create
 from metrics.models.calculation import CurrentRun
 from metrics.models.catalogue import FrameworkEdition, Metric, Period, body_group
-from metrics.models.returns import (
-    Finding,
-    Return,
-    ReturnEvent,
-    ReturnState,
-    ReturnVersion,
-    Severity,
-    sha256_of,
-)
-from metrics.returns.valuestore import values_insert
+from metrics.models.returns import Finding, Return, ReturnState, ReturnVersion, Severity
+from metrics.returns.contexts import quarter_checks
+from metrics.returns.file import read_return_file
+from metrics.returns.storage import Submission, versions_store
+from metrics.returns.validation import validate_return
 from metrics.synthetic import body_values, metric_shape, return_csv
 from oversight.models import Organisation, OrganisationKind
 
 LAST_YEAR = 2021
 SENT_BACK_REASON = "Values for the 52-week waits look transposed with the 78-week waits."
+HISTORIC_JUSTIFICATION = "Checked with the service when the historic return was loaded."
 EDITION = "sof-2021-22"
 SEED = 2022
 LOADER_EMAIL = "historic.returns@oversight.invalid"
@@ -89,12 +86,11 @@ def _submitting_bodies() -> list[Organisation]:
 
 
 @dataclass
-class _Batch:
-    """One quarter's demo returns, built in memory and written with a few bulk inserts."""
+class _Quarter:
+    """One quarter's demo returns: each body's file and the state its return reaches."""
 
-    returns: list[Return] = field(default_factory=list)
-    versions: list[ReturnVersion] = field(default_factory=list)
-    values: list[list[tuple[int, date, float]]] = field(default_factory=list)
+    period: Period
+    files: list[tuple[Organisation, bytes, ReturnState]] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -102,19 +98,19 @@ def _load(edition: FrameworkEdition, periods: list[Period], loader: User) -> int
     metrics = list(Metric.objects.filter(edition=edition))
     codes = {m.pk: m.code for m in metrics}
     rng = random.Random(SEED)
-    batches = [_Batch() for _ in periods]
+    quarters = [_Quarter(period) for period in periods]
     for body in _submitting_bodies():
         group = body_group(body)
         shapes = [metric_shape(m) for m in metrics if group in m.applicable_groups]
         by_period = body_values(body_id=body.pk, shapes=shapes, periods=periods, seed=SEED)
-        for index, period in enumerate(periods):
+        for index, quarter in enumerate(quarters):
             latest = index == len(periods) - 1
             state = _latest_state(rng) if latest else ReturnState.ACCEPTED
             if state is not None:
-                _add(batches[index], body, period, edition, loader, by_period[index], codes, state)
-    for batch in batches:
-        _write(batch, codes)
-    return sum(len(v) for batch in batches for v in batch.values)
+                values = [(codes[m], end, v) for m, end, v in by_period[index]]
+                quarter.files.append((body, return_csv(body.ods_code, values), state))
+    # Oldest first: each quarter's outlier check reads the quarters accepted before it.
+    return sum(_store(quarter, edition, loader) for quarter in quarters)
 
 
 def _latest_state(rng: random.Random) -> ReturnState | None:
@@ -126,31 +122,43 @@ def _latest_state(rng: random.Random) -> ReturnState | None:
     return None
 
 
-def _add(
-    batch: _Batch,
-    body: Organisation,
-    period: Period,
-    edition: FrameworkEdition,
-    loader: User,
-    values: list[tuple[int, date, float]],
-    codes: dict[int, str],
-    state: ReturnState,
-) -> None:
-    content = return_csv(body.ods_code, [(codes[m], end, v) for m, end, v in values])
+def _store(quarter: _Quarter, edition: FrameworkEdition, loader: User) -> int:
+    """Validate and store the quarter's files as any upload is stored, then move each return on
+    to its state as if its approver and region had acted (the demo's history, not a route)."""
+    period = quarter.period
+    bodies = [body for body, _, _ in quarter.files]
+    checks = quarter_checks(
+        period=period,
+        edition=edition,
+        bodies=bodies,
+        codes_in_scope=frozenset(body.ods_code for body in bodies),
+    )
+    submissions = []
+    for body, content, _ in quarter.files:
+        name = f"{body.ods_code}-{period.slug}.csv"
+        result = validate_return(
+            read_return_file(name, content), checks.context_for(body.ods_code, body)
+        )
+        if result.blocking:
+            raise RuntimeError(f"The demo's {name} does not validate: {result.findings[0]}")
+        submissions.append(Submission(body, name, content, result))
     when = timezone.make_aware(datetime.combine(period.end + timedelta(days=20), time(9)))
-    signed = state in (ReturnState.ACCEPTED, ReturnState.SIGNED_OFF)
-    reviewed = state in (ReturnState.ACCEPTED, ReturnState.RETURNED)
-    batch.returns.append(Return(organisation=body, period=period, edition=edition, state=state))
-    batch.versions.append(
-        ReturnVersion(
-            number=1,
-            file_name=f"{body.ods_code}-{period.slug}.csv",
-            file_content=content,
-            file_sha256=sha256_of(content),
-            file_size=len(content),
-            uploaded_by=loader,
-            uploaded_at=when,
-            value_count=len(values),
+    stored = versions_store(
+        period=period, edition=edition, submissions=submissions, user=loader, at=when
+    )
+    _settle([s.version for s in stored], [state for _, _, state in quarter.files], loader, when)
+    return sum(s.version.value_count for s in stored)
+
+
+def _settle(
+    versions: list[ReturnVersion], states: list[ReturnState], loader: User, when: datetime
+) -> None:
+    """One UPDATE of versions and one of returns per state (bulk_update would cost seconds)."""
+    for state in set(states):
+        ids = [v.pk for v, s in zip(versions, states, strict=True) if s == state]
+        signed = state in (ReturnState.ACCEPTED, ReturnState.SIGNED_OFF)
+        reviewed = state in (ReturnState.ACCEPTED, ReturnState.RETURNED)
+        ReturnVersion.objects.filter(pk__in=ids).update(
             signed_off_by=loader if signed else None,
             signed_off_at=when if signed else None,
             reviewed_by=loader if reviewed else None,
@@ -158,51 +166,14 @@ def _add(
             review_reason=SENT_BACK_REASON if state == ReturnState.RETURNED else "",
             accepted=state == ReturnState.ACCEPTED,
         )
-    )
-    batch.values.append(values)
-
-
-def _write(batch: _Batch, codes: dict[int, str]) -> None:
-    returns = Return.objects.bulk_create(batch.returns)
-    for record, version in zip(returns, batch.versions, strict=True):
-        version.return_record = record
-    versions = ReturnVersion.objects.bulk_create(batch.versions)
-    for record, version in zip(returns, versions, strict=True):
-        record.current_version = version
-        record.accepted_version = version if version.accepted else None
-    Return.objects.bulk_update(returns, ["current_version", "accepted_version"], batch_size=500)
-    values_insert(
-        [
-            (version.pk, record.organisation_id, metric_id, end, value, None, None, "", line)
-            for record, version, values in zip(returns, versions, batch.values, strict=True)
-            for line, (metric_id, end, value) in enumerate(values, start=2)
-        ]
-    )
-    ReturnEvent.objects.bulk_create(
-        ReturnEvent(
-            return_record=record,
-            version=version,
-            action=ReturnEvent.Action.UPLOADED,
-            actor=version.uploaded_by,
-            at=version.uploaded_at,
-            detail={"file_name": version.file_name, "values": version.value_count, "demo": True},
+        Return.objects.filter(current_version_id__in=ids).update(
+            state=state,
+            accepted_version=F("current_version") if state == ReturnState.ACCEPTED else None,
         )
-        for record, version in zip(returns, versions, strict=True)
-    )
-    Finding.objects.bulk_create(
-        Finding(
-            version=version,
-            row=2,
-            column="value",
-            code="outlier_against_history",
-            severity=Severity.WARNING,
-            message=f"{values[0][2]:g} for {codes[values[0][0]]} is far from this body's own "
-            "history: check it, and say why it is right.",
-            metric_code=codes[values[0][0]],
-        )
-        for record, version, values in zip(returns, versions, batch.values, strict=True)
-        if record.state == ReturnState.SUBMITTED and values
-    )
+        if signed:  # a version is signed off once its warnings are justified: the history's were
+            Finding.objects.filter(version_id__in=ids, severity=Severity.WARNING).update(
+                justification=HISTORIC_JUSTIFICATION, justified_by=loader
+            )
 
 
 def run_calculations(*, ods_folder: Path | None, stdout: TextIO) -> None:

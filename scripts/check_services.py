@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -35,7 +36,8 @@ def check_redis(url: str) -> str | None:
 
 
 def main() -> int:
-    database = os.environ["DATABASE_URL"].replace("/oversight", "/postgres")
+    # The server's own "postgres" database: the test database (any name) may not exist yet.
+    database = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
     failures = {
         "PostgreSQL": check_postgres(database),
         "Redis": check_redis(os.environ["CELERY_BROKER_URL"]),

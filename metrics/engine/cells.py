@@ -168,8 +168,9 @@ def holds_nhs_number(text: str) -> bool:
     looked for: they cannot be told from ordinary dates and words without false alarms on
     valid returns, and a false alarm here blocks a whole return.
     """
-    if sum(character.isdigit() for character in text) < 10:
-        return False  # the common case, decided cheaply
+    # The common case, decided cheaply: most cells are too short to hold ten digits.
+    if len(text) < 10 or sum(map(str.isdigit, text)) < 10:
+        return False
     if any(is_nhs_number("".join(found.groups())) for found in NHS_NUMBER.finditer(text)):
         return True
     try:
@@ -187,6 +188,13 @@ def modified_z_score(value: float, history: Sequence[float]) -> tuple[float, flo
     median of the absolute deviations from the median; |M| > 3.5 is a potential outlier. Needs
     at least ``MIN_HISTORY`` past values; a MAD of 0 (a constant history) gives no score.
     """
+    spread = history_spread(history)
+    return None if spread is None else score_against(value, spread)
+
+
+def history_spread(history: Sequence[float]) -> tuple[float, float] | None:
+    """(median, MAD) of a history, or None when it cannot judge a value (see
+    ``modified_z_score``): computed once per metric when several values meet one history."""
     past = [point for point in history if math.isfinite(point)]
     if len(past) < MIN_HISTORY:
         return None
@@ -194,4 +202,10 @@ def modified_z_score(value: float, history: Sequence[float]) -> tuple[float, flo
     mad = statistics.median(abs(point - median) for point in past)
     if mad == 0 or not math.isfinite(mad):  # constant, or too extreme to judge
         return None
+    return median, mad
+
+
+def score_against(value: float, spread: tuple[float, float]) -> tuple[float, float]:
+    """(score, median) of ``value`` against a history's (median, MAD)."""
+    median, mad = spread
     return Z_FACTOR * (value - median) / mad, median

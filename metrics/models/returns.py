@@ -51,19 +51,32 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-class ReturnVersion(models.Model):
+class KeptFile(models.Model):
+    """A file a body uploaded, kept byte for byte (a version's, or a draft's under preview)."""
+
+    file_name = models.CharField(max_length=255)
+    file_content = models.BinaryField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes (the database driver may hand back a memoryview)."""
+        return bytes(self.file_content)
+
+
+class ReturnVersion(KeptFile):
     """One upload, immutable: the original file, its SHA-256, who sent it and what was found."""
 
     return_record = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    file_name = models.CharField(max_length=255)
-    file_content = models.BinaryField()
     file_sha256 = models.CharField(max_length=64)
     file_size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
     value_count = models.PositiveIntegerField(default=0)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -185,7 +198,7 @@ class ReturnEvent(models.Model):
         return f"{self.get_action_display()} by {self.actor_id} at {self.at:%d %b %Y %H:%M}"
 
 
-class ReturnDraft(models.Model):
+class ReturnDraft(KeptFile):
     """An uploaded file under preview: checked, compared, not yet submitted (DESIGN: "draft").
 
     Seen only by the uploader; submitting it turns it into a `ReturnVersion` and deletes it.
@@ -197,9 +210,6 @@ class ReturnDraft(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    file_name = models.CharField(max_length=255)
-    file_content = models.BinaryField()
 
     def __str__(self) -> str:
         return f"Draft {self.file_name}"

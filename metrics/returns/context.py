@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -64,6 +64,11 @@ class MetricRule:
         return self.is_share and low is not None and low >= 0 and high is not None and high <= 100
 
 
+@lru_cache(maxsize=8)
+def upper_cased(codes: frozenset[str]) -> frozenset[str]:
+    return frozenset(code.upper() for code in codes)
+
+
 @dataclass(frozen=True)
 class ValidationContext:
     organisation_code: str  # the body this return is for
@@ -71,18 +76,19 @@ class ValidationContext:
     period_start: date  # the quarter
     period_end: date
     metrics: Mapping[str, MetricRule]  # the edition's catalogue by code
-    history: Mapping[str, Sequence[float]]  # code -> this body's accepted past values, oldest first
+    history: Mapping[str, Sequence[float]]  # code -> this body's accepted past values, any order
     codes_in_scope: frozenset[str]  # organisation codes the uploader may submit for
     known_organisation_codes: frozenset[str]
 
-    # Upper-cased lookups, computed once per validation rather than once per row.
-    @cached_property
+    # Upper-cased lookups, computed once per validation rather than once per row (and once per
+    # set of codes: a national file's bodies share the registry's and the uploader's).
+    @property
     def known_codes(self) -> frozenset[str]:
-        return frozenset(code.upper() for code in self.known_organisation_codes)
+        return upper_cased(self.known_organisation_codes)
 
-    @cached_property
+    @property
     def scope_codes(self) -> frozenset[str]:
-        return frozenset(code.upper() for code in self.codes_in_scope)
+        return upper_cased(self.codes_in_scope)
 
     @cached_property
     def metrics_by_code(self) -> dict[str, MetricRule]:

@@ -38,9 +38,11 @@ def event_description(event: ReturnEvent) -> str:
     number = f"version {event.version.number}" if event.version else "the return"
     action = event.action
     if action == ReturnEvent.Action.UPLOADED:
+        # Every upload records these counts (metrics.returns.storage); events written before
+        # bulk uploads did may lack them, and read as 0 rather than fail the history page.
         parts = [f"{detail.get('values', 0)} values"]
         parts += [
-            f"{detail[k]} {k}"
+            f"{detail.get(k, 0)} {k}"
             for k in ("new", "changed", "unchanged", "removed")
             if detail.get(k) or k in ("new", "changed", "unchanged")
         ]

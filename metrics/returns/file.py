@@ -54,8 +54,9 @@ MAX_ROWS = 200_000
 MAX_LINES = MAX_ROWS + 1_000  # the lowest line a data row may sit on: room for blank rows
 MAX_COLUMNS = 50  # a workbook's cells right of column AX are not read
 
-ALLOWED_CONTROL = frozenset("\t\n\r\x0b\x0c")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters no text file holds: all but tab, line feed, vertical tab, form feed and
+# carriage return.
+FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 class FileRejected(Exception):
@@ -169,12 +170,15 @@ def _csv_grid(text: str) -> Iterator[GridRow]:
     if not text.strip():
         raise FileRejected("The file is empty. Fill in the template and upload it again.")
     reader = csv.reader(io.StringIO(text, newline=""))
+    # One search of the whole text spares the cell-by-cell search in the common clean file.
+    suspect = FORBIDDEN_CONTROL.search(text) is not None
     line = 0
     try:
         for line, record in enumerate(reader, start=1):
             if line > MAX_LINES + 1:
                 return
-            _refuse_control_characters(record, line)
+            if suspect:
+                _refuse_control_characters(record, line)
             yield GridRow(line, tuple(clean_text(cell) for cell in record))
     except csv.Error as error:
         raise FileRejected(
@@ -185,8 +189,8 @@ def _csv_grid(text: str) -> Iterator[GridRow]:
 
 def _refuse_control_characters(record: list[str], line: int) -> None:
     for cell in record:
-        found = CONTROL.search(cell)
-        if found and found.group() not in ALLOWED_CONTROL:
+        found = FORBIDDEN_CONTROL.search(cell)
+        if found:
             raise FileRejected(
                 f"Line {line} holds a control character (code {ord(found.group())}), which "
                 "text files never contain: this looks like a binary file, not CSV. Save the "

@@ -20,21 +20,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from metrics.engine.cells import (
     Z_THRESHOLD,
     expected_period_ends,
     format_date,
     format_number,
-    modified_z_score,
+    history_spread,
+    score_against,
 )
 from metrics.returns.context import BLOCKING, WARNING, CleanValue, FindingData, ValidationContext
 from metrics.returns.file import COLUMNS, ReturnFile
 from metrics.returns.rules import CheckedRow, Problem, check_row
-
-if TYPE_CHECKING:
-    pass
 
 MAX_FINDINGS = 2_000  # listed; enough to show any pattern, small enough for a page and the API
 
@@ -142,12 +139,17 @@ def _missing_metric_findings(
 
 def _outlier_findings(values: list[CleanValue], context: ValidationContext) -> list[FindingData]:
     findings = []
+    spreads: dict[str, tuple[float, float] | None] = {}
     for clean in values:
         history = context.history.get(clean.metric_code, ())
-        scored = modified_z_score(clean.value, history)
-        if scored is None or abs(scored[0]) <= Z_THRESHOLD:
+        if clean.metric_code not in spreads:  # a monthly metric's three values share one
+            spreads[clean.metric_code] = history_spread(history)
+        spread = spreads[clean.metric_code]
+        if spread is None:
             continue
-        score, median = scored
+        score, median = score_against(clean.value, spread)
+        if abs(score) <= Z_THRESHOLD:
+            continue
         findings.append(
             FindingData(
                 row=clean.line,

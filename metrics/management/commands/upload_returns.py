@@ -55,6 +55,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Stored {report.values:,} values: a new version for {report.bodies} bodies; "
                 f"{report.identical} identical to a version already stored; "
-                f"{len(report.findings)} warnings."
+                f"{report.warning_count} warnings to justify."
             )
         )

@@ -280,7 +280,7 @@ def version_file(request: HttpRequest, ods_code: str, period: str, number: int) 
     version = _version(return_page_load(request, ods_code, period), number)
     suffix = version.file_name.rsplit(".", 1)[-1].lower()
     content_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
-    return _attachment(bytes(version.file_content), version.file_name, content_type)
+    return _attachment(version.content, version.file_name, content_type)
 
 
 @login_required

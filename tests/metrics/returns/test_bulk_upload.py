@@ -68,7 +68,7 @@ def test_one_file_gives_each_body_a_version(cast: Cast, registry: Registry, quar
         assert record.state == "submitted"
         assert version is not None
         assert version.values.count() == version.value_count > 0
-        assert bytes(version.file_content).startswith(b"organisation_code,")
+        assert version.content.startswith(b"organisation_code,")
 
     again = returns_bulk_upload(
         period=quarter,

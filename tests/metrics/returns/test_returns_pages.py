@@ -172,7 +172,7 @@ def test_upload_preview_and_submit(world: World) -> None:
     assert "Version 1 submitted." in shown
     assert "Version 1 (q3.csv" in shown
     version = ReturnVersion.objects.get()
-    assert bytes(version.file_content) == content
+    assert version.content == content
     assert not ReturnDraft.objects.exists()
 
 
