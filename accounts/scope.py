@@ -155,6 +155,20 @@ def organisations_visible_to(user: AnyUser, action: str = VIEW) -> QuerySet[Orga
     )
 
 
+def organisations_overseen_by(user: AnyUser, action: str = VIEW) -> QuerySet[Organisation]:
+    """Bodies the user may see (or act on) through a national, regional or ICS role — not
+    through a role held over the body itself. Oversight's internal work on a body (proposals,
+    unpublished decisions) is for those who oversee it; the body sees only what is published."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if is_national(user, action):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        Q(system_id__in=_node_ids(user, action, SystemUserObjectPermission, System))
+        | Q(region_id__in=_node_ids(user, action, RegionUserObjectPermission, Region))
+    )
+
+
 def systems_visible_to(user: AnyUser, action: str = VIEW) -> QuerySet[System]:
     if not user.is_authenticated:
         return System.objects.none()

@@ -159,6 +159,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The sweeper: re-sends recalculations that never reached the broker, resets dead runs.
     "sweep-pending-runs": {"task": "metrics.tasks.sweep_pending_runs", "schedule": 60.0},
+    # Proposals of published runs whose task never reached the broker.
+    "sweep-proposals": {"task": "segmentation.sweep_proposals", "schedule": 300.0},
 }
 
 LOGGING = {

@@ -20,10 +20,11 @@ from metrics.engine.scoring import round_half_up
 K = TypeVar("K", bound=Hashable)
 
 
-def weighted_average(scores: Sequence[tuple[Decimal, Decimal]]) -> Decimal | None:
-    """Step 2: the weighted mean of (score, weight) pairs, 2 dp half up.
+def weighted_average(scores: Sequence[tuple[Decimal, Decimal | Fraction]]) -> Decimal | None:
+    """Step 2: the weighted mean of (score, weight) pairs, 2 dp half up, computed exactly.
 
-    None when there are no scores or the weights add up to zero.
+    Weights are exact fractions (``Metric.exact_weight``: the infection metrics weigh 1/3
+    each) or Decimals. None when there are no scores or the weights add up to zero.
     """
     if any(weight < 0 for _, weight in scores):
         raise ValueError("weights cannot be negative")
@@ -79,3 +80,26 @@ def apply_financial_override(segment: int, *, in_deficit: bool) -> int:
     if in_deficit and segment in (1, 2):
         return 3
     return segment
+
+
+def league_ranks(rows: Mapping[K, tuple[str, int | None, Decimal | None]]) -> dict[K, int]:
+    """League table positions: within each peer group by segment, then by average score.
+
+    ``rows`` maps each body to (peer group, segment, average score). Lower segment first, then
+    lower average (a missing average after the others of its segment); tied bodies share the
+    smallest position (competition ranking, as ranks of metrics). Bodies without a segment are
+    not ranked (left out). NOF 2025/26 methodology manual: "League table".
+    """
+    groups: dict[str, list[tuple[int, Decimal | None, K]]] = {}
+    for key, (group, segment, average) in rows.items():
+        if segment is not None:
+            groups.setdefault(group, []).append((segment, average, key))
+    ranks: dict[K, int] = {}
+    for members in groups.values():
+        members.sort(key=lambda m: (m[0], m[1] is None, m[1] if m[1] is not None else 0))
+        previous: tuple[int, Decimal | None] | None = None
+        for position, (segment, average, key) in enumerate(members, start=1):
+            if (segment, average) != previous:
+                rank, previous = position, (segment, average)
+            ranks[key] = rank
+    return ranks

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from metrics.calculation.inputs import (
 from metrics.calculation.national import national_results_write
 from metrics.calculation.national_sql import Units, results_delete, units_take
 from metrics.calculation.series import SeriesMetric, SeriesReader, spc_batch_write, spc_settings
+from metrics.calculation.signals import run_published
 from metrics.calculation.sql import is_postgres
 from metrics.engine.flags import DEFAULT_DEFINITIONS
 from metrics.engine.spc.kinds import SpcSettings
@@ -394,4 +396,7 @@ def _publish(run: CalculationRun, clock: Clock) -> None:
             period_id=run.period_id,
             edition_id=run.edition_id,
             defaults={"run": run, "switched_at": now},
+        )
+        transaction.on_commit(
+            partial(run_published.send_robust, sender=CalculationRun, run_id=run.pk)
         )

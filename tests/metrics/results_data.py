@@ -166,10 +166,16 @@ def _store(
     record.save(update_fields=["current_version", "accepted_version"])
 
 
-def build_picture(registry: Registry, user: User, *, calculated: int = 2) -> Picture:
-    """Returns for seven quarters; the last ``calculated`` quarters calculated, oldest first."""
+def build_picture(
+    registry: Registry, user: User, *, calculated: int = 2, edition_code: str = "sof-test"
+) -> Picture:
+    """Returns for seven quarters; the last ``calculated`` quarters calculated, oldest first.
+
+    ``edition_code="sof-2021-22"`` makes it the edition the return pages use for these
+    quarters (``metrics.catalogue.editions.edition_for``), so they open too.
+    """
     edition = FrameworkEdition.objects.create(
-        code="sof-test", name="SOF test", methodology=Methodology.SOF_2021_22
+        code=edition_code, name="SOF test", methodology=Methodology.SOF_2021_22
     )
     metrics = _metrics(edition)
     periods = [*periods_create(year=2020), *periods_create(year=2021)[:3]]
