@@ -163,6 +163,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-proposals": {"task": "segmentation.sweep_proposals", "schedule": 300.0},
 }
 
+# Email (notifications): the console in development, SMTP (EMAIL_HOST, …) in production.
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Oversight <oversight@nhs.invalid>")
+# Where emails point their links: the site as users reach it.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -28,3 +28,16 @@ def sweep_proposals() -> list[int]:
     from segmentation.sweep import proposals_sweep
 
     return proposals_sweep()
+
+
+@shared_task(
+    name="segmentation.email_notifications",
+    acks_late=True,
+    autoretry_for=(OSError,),  # SMTP and connection errors: the claim was undone, try again
+    retry_kwargs={"countdown": 30, "max_retries": 10},
+)
+def email_notifications(event: str) -> int:
+    """Email each notification of ``event`` not emailed yet (never one twice)."""
+    from segmentation.notifications import notifications_email
+
+    return notifications_email(event=event)

@@ -1,6 +1,7 @@
 """The models of segmentation; Django loads this module. Import from the part's module."""
 
 from segmentation.models.decisions import (
+    OPEN_STATES,
     DecisionState,
     Publication,
     SegmentationEvent,
@@ -13,6 +14,7 @@ from segmentation.models.notifications import Notification, NotificationKind
 from segmentation.models.proposals import CriterionStatus, Proposal, SupportEntry
 
 __all__ = [
+    "OPEN_STATES",
     "CriterionStatus",
     "DecisionState",
     "Notification",

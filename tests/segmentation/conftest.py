@@ -26,3 +26,15 @@ def api_for(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def lead_a2(registry: Registry) -> User:
+    """A second regional lead of region A: the four eyes of its decisions."""
+    from accounts.roles import Role
+    from accounts.scope import role_grant
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="lead.a2@nhs.test", full_name="Second Lead")
+    role_grant(user=user, role=Role.REGIONAL_LEAD, node=registry.region_a)
+    return user
