@@ -141,6 +141,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several fields share (else drf-spectacular warns).
+    "ENUM_NAME_OVERRIDES": {
+        "MethodologyEnum": "metrics.models.catalogue.Methodology",
+        "CriterionStatusEnum": "segmentation.models.CriterionStatus",
+        "DecisionStateEnum": "segmentation.models.DecisionState",
+        "ReturnStateEnum": "metrics.models.returns.ReturnState",
+        "RunStatusEnum": "metrics.models.calculation.RunStatus",
+    },
 }
 
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

@@ -113,6 +113,9 @@ def cast(registry: Registry) -> Cast:
 
 # --- A real Celery worker, shared by the tests marked `worker` ---------------------------------
 
+# The session's worker, once started: from then on, every task a test sends runs on it.
+RUNNING_WORKERS: list[str] = []
+
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None) -> Iterator[str]:
@@ -168,12 +171,56 @@ def celery_worker(django_db_setup: None) -> Iterator[str]:
                 fail(f"the Celery worker exited with status {worker.returncode} before answering")
             if time.monotonic() > deadline:
                 fail(f"the Celery worker {name} did not answer a ping within 30 s")
+        RUNNING_WORKERS.append(name)
         try:
             yield name
         finally:
+            RUNNING_WORKERS.remove(name)
             worker.terminate()  # warm shutdown: a task under way finishes first
             try:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+
+
+def worker_idle(name: str, timeout: float = 30.0) -> None:
+    """Wait until the broker queue is empty and the worker runs and holds no task."""
+    import time
+
+    import redis
+    from django.conf import settings
+
+    from oversight.celery import app
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspector = app.control.inspect(destination=[name], timeout=2, limit=1)
+        busy = (inspector.active() or {}).get(name) or (inspector.reserved() or {}).get(name)
+        if not busy and broker.llen("celery") == 0:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the Celery worker {name} was still busy {timeout:.0f} s after the test")
+
+
+def _commits(request: pytest.FixtureRequest) -> bool:
+    """Does this test commit (so its tasks reach the worker)?"""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    return transactional or bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def worker_settles(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that commits ends only when the worker has done the tasks it sent: a task left
+    running (segmentation's proposals after a published run, say) would otherwise race the
+    database flush that ends the test (a deadlock, and the next test's data polluted)."""
+    if not _commits(request):
+        yield
+        return
+    # Set the database up first, so that its flush is torn down after this waits.
+    request.getfixturevalue("transactional_db")
+    yield
+    if RUNNING_WORKERS:
+        worker_idle(RUNNING_WORKERS[0])

@@ -11,7 +11,7 @@ from metrics.calculation.api import RunLinkSerializer, run_link
 from metrics.results.selectors import evidence_texts
 from segmentation.api.links import api_url, flags_url, result_url, value_trace_url
 from segmentation.methods import parameters_json
-from segmentation.models import Proposal, SegmentationMethod
+from segmentation.models import CriterionStatus, Proposal, SegmentationMethod
 
 
 class MethodLinkSerializer(serializers.Serializer):
@@ -74,7 +74,7 @@ class CriterionSerializer(serializers.Serializer):
     code = serializers.CharField()
     group = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
-    status = serializers.ChoiceField(choices=["met", "not_met", "not_applicable"])
+    status = serializers.ChoiceField(choices=CriterionStatus.choices)
     evidence = serializers.CharField()
     metrics = CriterionMetricSerializer(many=True)
     flags = CriterionFlagSerializer(many=True)
