@@ -58,7 +58,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 pytest: $(STAMP) static chromium services
-	$(TEST_ENV) $(BIN)/pytest --create-db
+	@# One whole suite at a time on this machine: side-by-side checkouts queue rather than share
+	@# two cores, where the browser tests' timeouts would make them flaky.
+	$(TEST_ENV) flock /tmp/oversight-make-test.lock $(BIN)/pytest --create-db
 
 test: lint typecheck pytest
 
