@@ -85,9 +85,14 @@ def _block(block: np.ndarray, settings: Mapping[str, Any]) -> dict[str, np.ndarr
         "run_high": live & (_trailing(block > mean[:, None]) >= settings["run_length"]),
         "run_low": live & (_trailing(block < mean[:, None]) >= settings["run_length"]),
     }
-    for direction, beyond in (("high", block > upper[:, None]), ("low", block < lower[:, None])):
-        if points >= 3:
-            two = beyond[:, -1] & (beyond[:, -2] | beyond[:, -3])
+    above, below = block > mean[:, None], block < mean[:, None]
+    for direction, beyond, side in (
+        ("high", block > upper[:, None], above),
+        ("low", block < lower[:, None], below),
+    ):
+        if points >= 3:  # the last triple: two beyond 2-sigma, all three on that side of the mean
+            same_side = side[:, -1] & side[:, -2] & side[:, -3]
+            two = beyond[:, -1] & (beyond[:, -2] | beyond[:, -3]) & same_side
         else:
             two = np.zeros(len(block), dtype=bool)
         out[f"two_in_three_{direction}"] = live & two

@@ -10,8 +10,9 @@ starts a new one, each with its own mean and limits, and no rule spans a rebase)
 4. Special causes, marked on every point they cover, in precedence order:
    - outside_limits: a point strictly above the upper or below the lower limit;
    - trend: N points strictly rising or falling (a tie breaks it);
-   - two_in_three: two of three consecutive points beyond the same 2-sigma line — only the points
-     beyond that line are marked, not the third point of the triple;
+   - two_in_three: two of three consecutive points beyond the same 2-sigma line, with all three
+     strictly on that side of the mean — only the points beyond the line are marked, not the
+     third point of the triple;
    - run: N points strictly on one side of the mean (a point on the mean breaks it).
    A point can carry several; its ``rule`` is the one first in that order.
 5. A signal's direction (high/low) read with the polarity gives improvement or concern;

@@ -116,9 +116,15 @@ def _block_masks(
             marked[:, :-1] |= long_enough
             masks |= bits(marked, bit)
     if length > 2:
-        for bit, beyond in ((TWO_HIGH, v > upper[:, None]), (TWO_LOW, v < lower[:, None])):
+        above, below = v > mean[:, None], v < mean[:, None]
+        for bit, beyond, side in (
+            (TWO_HIGH, v > upper[:, None], above),
+            (TWO_LOW, v < lower[:, None], below),
+        ):
             b = beyond.view(np.uint8)
-            triple = (b[:, :-2] + b[:, 1:-1] + b[:, 2:]) >= 2  # the triple starting at j
+            # The triple starting at j: two or more beyond the line, all three on its side.
+            same_side = side[:, :-2] & side[:, 1:-1] & side[:, 2:]
+            triple = ((b[:, :-2] + b[:, 1:-1] + b[:, 2:]) >= 2) & same_side
             covered = np.zeros_like(beyond)
             covered[:, :-2] |= triple
             covered[:, 1:-1] |= triple

@@ -63,8 +63,9 @@ def segment_masks(values: Sequence[float], segment: SpcSegment, settings: SpcSet
         elif value < lcl:
             masks[i] = OUTSIDE_LOW
     _mark_trends(values, settings.trend_length, masks)
-    _mark_two_in_three(values, segment.upper_two_sigma, TWO_HIGH, masks)
-    _mark_two_in_three([-v for v in values], -segment.lower_two_sigma, TWO_LOW, masks)
+    _mark_two_in_three(values, segment.upper_two_sigma, segment.mean, TWO_HIGH, masks)
+    negated = [-v for v in values]
+    _mark_two_in_three(negated, -segment.lower_two_sigma, -segment.mean, TWO_LOW, masks)
     _mark_runs([v > segment.mean for v in values], settings.run_length, RUN_HIGH, masks)
     _mark_runs([v < segment.mean for v in values], settings.run_length, RUN_LOW, masks)
     return masks
@@ -85,13 +86,18 @@ def _mark_trends(values: Sequence[float], length: int, masks: list[int]) -> None
             start = i
 
 
-def _mark_two_in_three(values: Sequence[float], line: float, bit: int, masks: list[int]) -> None:
-    """Two of three consecutive points strictly beyond ``line``: those two (or three) are marked,
-    not the third point of the triple. (The low side passes negated values and line.)"""
+def _mark_two_in_three(
+    values: Sequence[float], line: float, mean: float, bit: int, masks: list[int]
+) -> None:
+    """Two of three consecutive points strictly beyond ``line``, with all three strictly on that
+    side of ``mean`` (a third point on the mean or across it breaks the triple): the points
+    beyond the line are marked, not the third. (The low side passes negated values, line, mean.)"""
     beyond = [v > line for v in values]
+    on_side = [v > mean for v in values]
     for first in range(len(values) - 2):
-        if beyond[first] + beyond[first + 1] + beyond[first + 2] >= 2:
-            for i in range(first, first + 3):
+        triple = range(first, first + 3)
+        if sum(beyond[i] for i in triple) >= 2 and all(on_side[i] for i in triple):
+            for i in triple:
                 if beyond[i]:
                     masks[i] |= bit
 

@@ -191,6 +191,29 @@ def test_two_of_three_low():
     assert result.latest.direction is Direction.LOW
 
 
+def test_two_beyond_with_the_third_across_the_mean_do_not_fire():
+    # 15 and 15 are beyond 14.55 but 10 between them lies below the mean of 11: MDC's rule asks
+    # all three points of the triple to sit on the same side of the mean.
+    assert rules(after_base([15, 10, 15])) == [None, None, None]
+
+
+def test_two_beyond_with_the_third_exactly_on_the_mean_do_not_fire():
+    # A point on the mean is on neither side, so (15, 11, 15) is no triple.
+    assert rules(after_base([15, 11, 15])) == [None, None, None]
+
+
+def test_two_beyond_in_a_row_need_a_third_on_their_side():
+    # BASE ends at 10, below the mean: (10, 15, 15) is no triple; adding 12 makes (15, 15, 12) one,
+    # and only the two points beyond 2-sigma are marked.
+    assert rules(after_base([15, 15])) == [None, None]
+    assert rules(after_base([15, 15, 12])) == [SpcRule.TWO_IN_THREE, SpcRule.TWO_IN_THREE, None]
+
+
+def test_two_of_three_low_needs_all_three_below_the_mean():
+    assert rules(after_base([7, 12, 7])) == [None, None, None]
+    assert rules(after_base([7, 11, 7])) == [None, None, None]
+
+
 # --- precedence ------------------------------------------------------------------------------
 
 
