@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.home import home_sections
 from accounts.roles import EDIT_REGISTRY
-from accounts.scope import can
+from accounts.scope import can, request_user
 from oversight.forms import DirectoryFilterForm, SectorForm
 from oversight.models import OrganisationKind, SectorSource
 from oversight.selectors import organisation_list, region_list, system_list
@@ -22,7 +23,10 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("directory")
+    """What needs the user now: the sections each app gives (accounts/home.py)."""
+    return render(
+        request, "oversight/home.html", {"sections": home_sections(request_user(request))}
+    )
 
 
 @login_required

@@ -9,17 +9,45 @@ from django import forms
 from django.utils import timezone
 
 from metrics.models.catalogue import Period
-from metrics.models.returns import Finding
+from metrics.models.returns import Finding, ReturnState
+
+# The returns list's state filter: a return's state, or where it stands for the chase list
+# (completeness.py counts the same way: "not submitted" is no version yet).
+NOT_SUBMITTED = "not_submitted"
+TO_CHASE = "to_chase"
+STATE_FILTERS = [
+    ("", "Any state"),
+    (NOT_SUBMITTED, "Not submitted"),
+    (ReturnState.SUBMITTED, "Submitted, awaiting sign-off"),
+    (ReturnState.SIGNED_OFF, "Signed off, awaiting regional review"),
+    (ReturnState.ACCEPTED, "Accepted"),
+    (ReturnState.RETURNED, "Sent back"),
+    (TO_CHASE, "To chase: not submitted or sent back"),
+]
 
 
 class PeriodFilterForm(forms.Form):
     period = forms.ChoiceField(label="Quarter", required=False)
+    state = forms.ChoiceField(label="State", required=False, choices=STATE_FILTERS)
+    region = forms.ChoiceField(label="Region", required=False)
 
-    def __init__(self, *args: object, periods: Sequence[Period], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        periods: Sequence[Period],
+        regions: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["period"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(p.slug, p.label) for p in periods]
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        if len(regions) > 1:
+            region.choices = [("", "Every region"), *regions]
+        else:  # a user within one region has nothing to choose
+            del self.fields["region"]
 
 
 class UploadForm(forms.Form):

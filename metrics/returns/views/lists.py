@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,12 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.roles import REVIEW_RETURN
-from accounts.scope import is_national, organisations_visible_to, request_user
+from accounts.scope import (
+    is_national,
+    organisations_visible_to,
+    regions_visible_to,
+    request_user,
+)
 from metrics.catalogue.editions import edition_for
 from metrics.catalogue.periods import window_status
 from metrics.models.catalogue import FrameworkEdition, Period
@@ -23,9 +29,7 @@ from metrics.models.returns import (
     ReturnState,
 )
 from metrics.returns.completeness import bodies_expected, completeness
-from metrics.returns.forms import (
-    PeriodFilterForm,
-)
+from metrics.returns.forms import NOT_SUBMITTED, STATE_FILTERS, TO_CHASE, PeriodFilterForm
 from metrics.returns.policy import (
     next_actions_many,
 )
@@ -50,14 +54,51 @@ def default_period(periods: list[Period]) -> Period | None:
 def returns_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     periods = list(Period.objects.order_by("-year", "-quarter"))
-    form = PeriodFilterForm(request.GET or None, periods=periods)
+    regions = list(regions_visible_to(user).order_by("name").values_list("ods_code", "name"))
+    form = PeriodFilterForm(request.GET or None, periods=periods, regions=regions)
     period = default_period(periods)
-    if form.is_valid() and form.cleaned_data["period"]:
-        period = next(p for p in periods if p.slug == form.cleaned_data["period"])
+    filters = ReturnFilters()
+    if form.is_valid():
+        if form.cleaned_data["period"]:
+            period = next(p for p in periods if p.slug == form.cleaned_data["period"])
+        filters = ReturnFilters(
+            state=form.cleaned_data["state"], region=form.cleaned_data.get("region") or ""
+        )
     context: dict[str, object] = {"form": form, "period": period, "breadcrumbs": []}
     if period is not None:
-        context.update(_list_rows(request, user, period))
+        context.update(_list_rows(request, user, period, filters))
     return render(request, "metrics/returns/list.html", context)
+
+
+@dataclass(frozen=True)
+class ReturnFilters:
+    state: str = ""  # a ReturnState, NOT_SUBMITTED or TO_CHASE (forms.STATE_FILTERS)
+    region: str = ""  # a region's ODS code
+
+    @property
+    def words(self) -> str:
+        return dict(STATE_FILTERS).get(self.state, "") if self.state else ""
+
+
+def filter_bodies(
+    bodies: QuerySet[Organisation],
+    period: Period,
+    edition: FrameworkEdition,
+    filters: ReturnFilters,
+) -> QuerySet[Organisation]:
+    """The bodies whose quarter's return is in the state asked for (and in the region)."""
+    if filters.region:
+        bodies = bodies.filter(region__ods_code=filters.region)
+    if not filters.state:
+        return bodies
+    this_quarter = Return.objects.filter(period=period, edition=edition)
+    submitted = this_quarter.filter(current_version__isnull=False).values("organisation_id")
+    if filters.state == NOT_SUBMITTED:
+        return bodies.exclude(id__in=submitted)
+    sent_back = this_quarter.filter(state=ReturnState.RETURNED).values("organisation_id")
+    if filters.state == TO_CHASE:
+        return bodies.filter(~Q(id__in=submitted) | Q(id__in=sent_back))
+    return bodies.filter(id__in=submitted.filter(state=filters.state))
 
 
 @dataclass
@@ -71,13 +112,15 @@ class ReturnRow:
         return [a for a in self.actions if a.allowed]
 
 
-def _list_rows(request: HttpRequest, user: User, period: Period) -> dict[str, object]:
+def _list_rows(
+    request: HttpRequest, user: User, period: Period, filters: ReturnFilters
+) -> dict[str, object]:
     try:
         edition = edition_for(period)
     except FrameworkEdition.DoesNotExist:
         return {"edition_missing": True}
     bodies = (
-        bodies_expected(user=user, period=period)
+        filter_bodies(bodies_expected(user=user, period=period), period, edition, filters)
         .select_related("region", "system")
         .order_by("region__name", "system__name", "kind", "name")
     )
@@ -105,6 +148,7 @@ def _list_rows(request: HttpRequest, user: User, period: Period) -> dict[str, ob
         "past_due": timezone.localdate() > period.due_on,
         "can_review": organisations_visible_to(user, REVIEW_RETURN).exists(),
         "querystring": query.urlencode(),
+        "filters": filters,
     }
 
 
