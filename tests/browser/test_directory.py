@@ -22,6 +22,8 @@ def test_regional_lead_sees_only_their_region(
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/organisations/")
     assert_accessible(page)
     login(page, live_server, cast.lead_a.email, PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/")  # the home page: what needs them
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Organisations").click()
 
     expect(page).to_have_url(f"{live_server.url}/organisations/")
     header = page.get_by_role("banner")
