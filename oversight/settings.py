@@ -169,6 +169,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-pending-runs": {"task": "metrics.tasks.sweep_pending_runs", "schedule": 60.0},
     # Proposals of published runs whose task never reached the broker.
     "sweep-proposals": {"task": "segmentation.sweep_proposals", "schedule": 300.0},
+    # Support cases: actions due soon or overdue, reviews due (each reminder sent once).
+    "rsp-reminders": {"task": "rsp.send_reminders", "schedule": 3600.0},
 }
 
 # Email (notifications): the console in development, SMTP (EMAIL_HOST, …) in production.
