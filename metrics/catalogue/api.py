@@ -13,7 +13,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from metrics.catalogue.periods import WindowState, WindowStatus, window_status
+from metrics.catalogue.visibility import metrics_visible_to
 from metrics.models.catalogue import APPLICABILITY, FrameworkEdition, Metric, Period, Theme
+from oversight.models import System
 
 
 class ThemeSerializer(serializers.ModelSerializer):
@@ -36,6 +38,7 @@ class MetricSerializer(serializers.ModelSerializer):
     theme = serializers.SlugRelatedField[Theme](slug_field="slug", read_only=True)
     theme_name = serializers.CharField(source="theme.name", read_only=True)
     applies_to = serializers.SerializerMethodField()
+    local_to = serializers.SlugRelatedField[System](slug_field="ods_code", read_only=True)
 
     class Meta:
         model = Metric
@@ -61,6 +64,9 @@ class MetricSerializer(serializers.ModelSerializer):
             "scored",
             "definition",
             "source",
+            "rollup",
+            "rollup_per",
+            "local_to",
         ]
 
     @extend_schema_field(
@@ -158,7 +164,11 @@ class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = MetricFilter
 
     def get_queryset(self) -> QuerySet[Metric]:
-        return Metric.objects.select_related("edition", "theme").order_by("edition__code", "code")
+        return (
+            metrics_visible_to(self.request.user)
+            .select_related("edition", "theme")
+            .order_by("edition__code", "code")
+        )
 
 
 class PeriodViewSet(viewsets.ReadOnlyModelViewSet):

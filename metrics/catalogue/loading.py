@@ -135,7 +135,8 @@ def _apply_load(
 ) -> CatalogueLoadReport:
     edition = _edition_for_update(edition_code, spec)
     themes = _ensure_themes(edition, spec)
-    current = {m.code: m for m in edition.metrics.select_related("theme")}
+    # Local metrics (an ICS's own) are not the file's: a load neither updates nor removes them.
+    current = {m.code: m for m in edition.metrics.filter(local_to=None).select_related("theme")}
     removed = sorted(set(current) - set(rows))
     _refuse_removing_metrics_with_values([current[code] for code in removed])
 

@@ -24,6 +24,7 @@ from metrics.catalogue.loading import (
 )
 from metrics.catalogue.periods import WindowState, periods_create, window_status, year_label
 from metrics.catalogue.rows import applicability_label
+from metrics.catalogue.visibility import metrics_visible_to
 from metrics.models.catalogue import CatalogueEvent, FrameworkEdition, Metric, Period
 
 HISTORY_LENGTH = 10
@@ -62,7 +63,7 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
 def edition_detail(request: HttpRequest, edition: str) -> HttpResponse:
     edition_obj = get_object_or_404(FrameworkEdition, code=edition)
     themes = edition_obj.themes.prefetch_related(
-        Prefetch("metrics", queryset=Metric.objects.order_by("code"))
+        Prefetch("metrics", queryset=metrics_visible_to(request.user).order_by("code"))
     )
     sections = []
     for theme in themes:
@@ -87,15 +88,17 @@ def edition_detail(request: HttpRequest, edition: str) -> HttpResponse:
     )
 
 
-def _metric(edition: str, code: str) -> Metric:
+def _metric(request: HttpRequest, edition: str, code: str) -> Metric:
     return get_object_or_404(
-        Metric.objects.select_related("edition", "theme"), edition__code=edition, code=code
+        metrics_visible_to(request.user).select_related("edition", "theme"),
+        edition__code=edition,
+        code=code,
     )
 
 
 @login_required
 def metric_detail(request: HttpRequest, edition: str, code: str) -> HttpResponse:
-    metric = _metric(edition, code)
+    metric = _metric(request, edition, code)
     return render(
         request,
         "metrics/catalogue/metric_detail.html",
@@ -113,7 +116,7 @@ def metric_detail(request: HttpRequest, edition: str, code: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def metric_edit(request: HttpRequest, edition: str, code: str) -> HttpResponse:
     _national_only(request)
-    metric = _metric(edition, code)
+    metric = _metric(request, edition, code)
     form = MetricForm(request.POST or None, metric=metric)
     if request.method == "POST" and form.is_valid():
         try:

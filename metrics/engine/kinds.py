@@ -58,6 +58,14 @@ class QuarterBasis(Labelled):
     SUM = "sum", "Sum of the months"
 
 
+class RollupMethod(Labelled):
+    """How a metric's system (ICS) value is derived from its organisations' values."""
+
+    SUM = "sum", "Sum of the organisations' counts"
+    RATIO = "ratio", "Total numerator over total denominator"
+    WEIGHTED_MEAN = "weighted_mean", "Population-weighted mean"
+
+
 class FlagKind(Labelled):
     TOP_QUARTILE = "top_quartile", "Top quartile"
     BOTTOM_QUARTILE = "bottom_quartile", "Bottom quartile"

@@ -10,8 +10,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from metrics.engine.kinds import Frequency, Polarity, QuarterBasis, ValueType, choices
-from oversight.models import Organisation, OrganisationKind
+from metrics.engine.kinds import (
+    Frequency,
+    Polarity,
+    QuarterBasis,
+    RollupMethod,
+    ValueType,
+    choices,
+)
+from oversight.models import Organisation, OrganisationKind, System
 
 
 class Methodology(models.TextChoices):
@@ -86,6 +93,25 @@ class Metric(models.Model):
     scored = models.BooleanField(default=True)
     definition = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True)
+    # The system lens (issue 13): how an ICS's value is derived from its organisations' values,
+    # and the local strategic priority metrics an ICS agrees with its region.
+    rollup = models.CharField(
+        max_length=20,
+        choices=choices(RollupMethod),
+        blank=True,
+        help_text="How an ICS's value is derived from its organisations' (blank: it is not)",
+    )
+    rollup_per = models.FloatField(
+        null=True, blank=True, help_text="A ratio roll-up is per this many (100: a percentage)"
+    )
+    local_to = models.ForeignKey(
+        System,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="local_metrics",
+        help_text="A local metric: seen only by this ICS, its region and national users",
+    )
 
     class Meta:
         ordering = ["edition", "code"]
