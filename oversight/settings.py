@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "metrics",
     "segmentation",
     "rsp",
+    "systemlens",
 ]
 
 MIDDLEWARE = [

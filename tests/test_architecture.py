@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("oversight", "accounts", "metrics", "segmentation", "rsp")
+APPS = ("oversight", "accounts", "metrics", "segmentation", "rsp", "systemlens")
 MAX_LINES = 450
 
 
