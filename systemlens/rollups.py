@@ -67,8 +67,8 @@ def _inputs(run_id: int, period: Period, metrics: list[Metric], method: str) -> 
         population = Population.objects.filter(
             organisation_id=OuterRef("organisation_id"), year=period.year
         ).values("population")[:1]
-        results = results.annotate(weight=Cast(Subquery(population), FloatField())).filter(
-            weight__isnull=False
+        results = results.annotate(body_weight=Cast(Subquery(population), FloatField())).filter(
+            body_weight__isnull=False
         )
     return results
 
@@ -82,15 +82,23 @@ def _pick(latest_metric_ids: list[int], field: str) -> Any:
 
 
 def _totals(inputs: QuerySet[Any], method: str) -> dict[Key, Totals]:
+    # Named total_* so no total shadows a field or annotation of the rows it adds up.
     sums: dict[str, Any] = {"count": Count("id"), "value": Sum("value")}
     if method == RATIO:
         sums |= {"numerator": Sum("num"), "denominator": Sum("den")}
     if method == WEIGHTED_MEAN:
-        sums |= {"weighted_value": Sum(F("value") * F("weight")), "weight": Sum("weight")}
-    grouped = inputs.order_by().values("organisation__system_id", "metric_id").annotate(**sums)
+        sums |= {
+            "weighted_value": Sum(F("value") * F("body_weight")),
+            "weight": Sum("body_weight"),
+        }
+    grouped = (
+        inputs.order_by()
+        .values("organisation__system_id", "metric_id")
+        .annotate(**{f"total_{name}": total for name, total in sums.items()})
+    )
     return {
-        (row.pop("organisation__system_id"), row.pop("metric_id")): Totals(
-            **{name: row[name] or 0 for name in sums}
+        (row["organisation__system_id"], row["metric_id"]): Totals(
+            **{name: row[f"total_{name}"] or 0 for name in sums}
         )
         for row in grouped
     }
