@@ -16,6 +16,7 @@ The ICS A1 body returns its own C01: 36.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from systemlens.models import Population
 from tests.conftest import Registry
 from tests.factories import OrganisationFactory
 
-Row = tuple[str, object, float, float | None, float | None]  # metric, end, value, num, den
+Row = tuple[str, date, float, float | None, float | None]  # metric, end, value, num, den
 
 
 @dataclass
@@ -188,7 +189,8 @@ def build_rollup_picture(registry: Registry, user: User) -> RollupPicture:
     for code, rows in _rows(period).items():
         store_return(bodies[code], period, edition, user, rows, metrics)
     for code, population in (("RA1", 100_000), ("RA4", 300_000), ("RB1", 50_000)):
-        Population.objects.create(organisation=bodies[code], year=2021, population=population)
+        body = Organisation.objects.get(ods_code=code)
+        Population.objects.create(organisation=body, year=2021, population=population)
     run = CalculationRun.objects.create(period=period, edition=edition, reason="test")
     run_calculation(run.pk)
     run.refresh_from_db()
