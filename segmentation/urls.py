@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from segmentation.api import decisions, proposals
+from segmentation.views import decide, national, review, systems
 
 router = SimpleRouter()
 router.register("segmentation/proposals", proposals.ProposalViewSet, basename="api-proposal")
@@ -28,4 +29,32 @@ api_urlpatterns: list = [
     ),
 ]
 
-urlpatterns: list = []
+Q = "segmentation/<str:period>/"
+
+urlpatterns: list = [
+    path("segmentation/", review.index, name="segmentation-index"),
+    path(Q + "regions/<str:code>/", review.region_review, name="segmentation-region"),
+    path(Q + "bodies/<str:ods>/", review.body_review, name="segmentation-body"),
+    path(Q + "bodies/<str:ods>/decide/", decide.decision_new, name="segmentation-decide"),
+    path(Q + "bodies/<str:ods>/view/", decide.view_new, name="segmentation-view-new"),
+    path(
+        Q + "decisions/<int:pk>/confirm/",
+        decide.decision_confirm_view,
+        name="segmentation-confirm",
+    ),
+    path(
+        Q + "decisions/<int:pk>/send-back/",
+        decide.decision_send_back_view,
+        name="segmentation-send-back",
+    ),
+    path(Q + "systems/<str:code>/", systems.system_review, name="segmentation-system"),
+    path(Q + "regions/<str:code>/publish/", national.publish, name="segmentation-publish"),
+    path(Q + "national/", national.national, name="segmentation-national"),
+    path(
+        Q + "national/<str:table>.<str:file_format>",
+        national.export,
+        name="segmentation-export",
+    ),
+    path(Q + "differences/", national.differences, name="segmentation-differences"),
+    path(Q + "compare/", national.compare, name="segmentation-compare"),
+]

@@ -44,11 +44,11 @@ def findings_csv(findings: Sequence[FindingData]) -> str:
     writer.writerow(FINDINGS_CSV_COLUMNS)
     for finding in findings:
         cells = [finding.row or "", finding.column, finding.code, finding.severity]
-        writer.writerow([*cells, _inert(finding.message), _inert(finding.metric_code)])
+        writer.writerow([*cells, inert(finding.message), inert(finding.metric_code)])
     return out.getvalue()
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     """Text a spreadsheet will not run as a formula (OWASP "CSV injection")."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
