@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from segmentation.api import decisions, proposals
+from segmentation.api import decisions, league, proposals
 from segmentation.views import decide, national, review, systems
 
 router = SimpleRouter()
@@ -22,6 +22,11 @@ router.register(
 )
 
 api_urlpatterns: list = [
+    path(
+        "segmentation/league-table/",
+        league.LeagueTableView.as_view(),
+        name="api-segmentation-league-table",
+    ),
     path(
         "segmentation/trace/",
         proposals.ValueTraceView.as_view(),

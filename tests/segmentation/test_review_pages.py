@@ -246,3 +246,34 @@ def test_review_list_and_league_table_queries_stay_constant(
     assert "Extra Trust 029" in table
     assert large == small
     assert league_large == league_small
+
+
+def test_league_table_api_is_scoped_like_the_page(picture: Picture, cast: Cast):
+    from tests.segmentation.conftest import api_for
+
+    url = "/api/v1/segmentation/league-table/?period=2021-22%20Q3"
+    everyone = api_for(cast.national).get(url)
+    assert everyone.status_code == 200
+    codes = {row["ods_code"] for row in everyone.json()}
+    assert {"RA1", "RB1"} <= codes
+    ra1 = next(row for row in everyone.json() if row["ods_code"] == "RA1")
+    assert ra1["method"] == "sof-2021-22"
+    assert ra1["run_id"] == picture.latest_run.pk
+    region_a = {row["ods_code"] for row in api_for(cast.lead_a).get(url).json()}
+    assert "RA1" in region_a
+    assert "RB1" not in region_a
+    assert api_for(cast.outsider).get(url).json() == []
+    assert api_for(cast.national).get("/api/v1/segmentation/league-table/").status_code == 400
+
+
+def test_home_page_links_each_role_to_its_segmentation_work(picture: Picture, cast: Cast):
+    lead = client_for(cast.lead_a).get("/").content.decode()
+    assert "Region A: decisions to make" in lead
+    assert Q + "regions/Y91/" in lead
+    ics = client_for(cast.ics_lead).get("/").content.decode()
+    assert "System A1: views to give" in ics
+    own = client_for(cast.submitter).get("/").content.decode()
+    assert "Trust A1: segment and reasons" in own
+    national = client_for(cast.national).get("/").content.decode()
+    assert Q + "national/" in national
+    assert "decisions to make" not in client_for(cast.outsider).get("/").content.decode()
