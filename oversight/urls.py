@@ -11,10 +11,18 @@ from metrics.catalogue import urls as catalogue_urls
 from metrics.results import urls as results_urls
 from metrics.returns import urls as returns_urls
 from oversight import api, views
+from rsp import urls as rsp_urls
 from segmentation import urls as segmentation_urls
 
-# The parts of metrics, and segmentation: each with its pages, API router and API paths.
-PARTS = (catalogue_urls, returns_urls, results_urls, calculation_urls, segmentation_urls)
+# The parts of metrics, segmentation and rsp: each with its pages, API router and API paths.
+PARTS = (
+    catalogue_urls,
+    returns_urls,
+    results_urls,
+    calculation_urls,
+    segmentation_urls,
+    rsp_urls,
+)
 
 router = DefaultRouter()
 # "api-" names: the pages below own "region-detail", "system-detail", "organisation-detail".

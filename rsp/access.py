@@ -11,16 +11,19 @@ Outside that, a case does not exist: ``NotFound`` (404), the same answer as a wr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
-from guardian.core import ObjectPermissionChecker
+from django.db.models import Model, Q, QuerySet
 
 from accounts.models import RoleAssignment
 from accounts.roles import OPEN_CASE, Role
-from accounts.scope import AnyUser, can, organisations_overseen_by
+from accounts.scope import AnyUser, organisations_overseen_by, organisations_visible_to
 from oversight.errors import NotFound, NotPermitted
-from rsp.models import Case, CaseUserObjectPermission
+from rsp.models import Case, CaseDocument, CaseUserObjectPermission
+
+M = TypeVar("M", bound=Model)
 
 VIEW_CASE = "view_case"
 WORK_CASE = "work_case"
@@ -93,17 +96,38 @@ class CaseAccess:
         return not self.see_internal
 
 
+def accesses(user: AnyUser, cases: Iterable[Case]) -> dict[int, CaseAccess]:
+    """Each case's access for the user, in a constant number of queries (for lists)."""
+    cases = list(cases)
+    if not cases or not user.is_authenticated:
+        return {}
+    ids = [case.pk for case in cases]
+    bodies = {case.organisation_id for case in cases}
+    held: dict[str, set[int]] = {WORK_CASE: set(), SEE_INTERNAL: set()}
+    for case_id, codename in CaseUserObjectPermission.objects.filter(
+        user_id=user.pk, content_object_id__in=ids, permission__codename__in=list(held)
+    ).values_list("content_object_id", "permission__codename"):
+        held[codename].add(case_id)
+    overseen = set(
+        organisations_overseen_by(user).filter(pk__in=bodies).values_list("pk", flat=True)
+    )
+    deciding = set(
+        organisations_visible_to(user, OPEN_CASE).filter(pk__in=bodies).values_list("pk", flat=True)
+    )
+    return {
+        case.pk: CaseAccess(
+            user_id=user.pk,
+            see_internal=case.organisation_id in overseen or case.pk in held[SEE_INTERNAL],
+            work=case.organisation_id in deciding or case.pk in held[WORK_CASE],
+            decide=case.organisation_id in deciding,
+        )
+        for case in cases
+    }
+
+
 def access_of(user: AnyUser, case: Case) -> CaseAccess:
     """The user's access to a case they may see (call ``case_visible`` first)."""
-    checker = ObjectPermissionChecker(user)  # type: ignore[arg-type]
-    decide = can(user, OPEN_CASE, case.organisation)
-    overseer = organisations_overseen_by(user).filter(pk=case.organisation_id).exists()
-    return CaseAccess(
-        user_id=user.pk or 0,
-        see_internal=overseer or checker.has_perm(SEE_INTERNAL, case),
-        work=decide or checker.has_perm(WORK_CASE, case),
-        decide=decide,
-    )
+    return accesses(user, [case]).get(case.pk) or CaseAccess(user.pk or 0, False, False, False)
 
 
 def require_work(user: AnyUser, case: Case) -> CaseAccess:
@@ -115,3 +139,35 @@ def require_work(user: AnyUser, case: Case) -> CaseAccess:
     if not access.work:
         raise NotPermitted("Only the case's lead and its region's leads change the case.")
     return access
+
+
+def part_visible(user: AnyUser, model: type[M], pk: int | str, *, case_path: str = "case") -> M:
+    """A part of a case (action, criterion, workstream, milestone) the user may see; NotFound
+    otherwise, the same answer as a wrong id."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("Not found.") from None
+    found = (
+        model._default_manager.filter(**{f"{case_path}__in": cases_visible(user)}, pk=key)
+        .select_related(case_path)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Not found.")
+    return found
+
+
+def document_visible(user: AnyUser, case: Case, pk: int | str) -> CaseDocument:
+    """A document of the case the user may see: internal-only ones only for the case's team."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such document.") from None
+    documents = CaseDocument.objects.filter(case=case, pk=key)
+    if not access_of(user, case).see_internal:
+        documents = documents.filter(internal=False)
+    found = documents.first()
+    if found is None:
+        raise NotFound("No such document.")
+    return found
