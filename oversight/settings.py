@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the answer of the view (and of Django's DEBUG error pages) first.
+    "oversight.middleware.BrandedErrorPages",
 ]
 
 ROOT_URLCONF = "oversight.urls"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -123,6 +124,24 @@ def organisation_sector(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("organisation-detail", code=organisation.ods_code)
     return render(
         request, "oversight/organisation_sector.html", {"organisation": organisation, "form": form}
+    )
+
+
+# The pages the footer and the phase banner link to; open to everyone, signed in or not.
+INFO_PAGES = ("accessibility", "privacy", "cookies", "feedback")
+
+
+def info_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in INFO_PAGES:
+        raise Http404("No such page")
+    return render(
+        request,
+        f"oversight/info/{slug}.html",
+        {
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+            "session_days": max(1, settings.SESSION_COOKIE_AGE // 86400),
+            "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        },
     )
 
 

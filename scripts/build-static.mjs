@@ -11,10 +11,13 @@
 //   static/vendor/nhsuk/VERSION                    the nhsuk-frontend version copied
 //
 // static/css/oversight.css and static/js/oversight.js are ours and are not
-// touched. The NHS logo is inline SVG in templates/base.html, and the Frutiger
-// web fonts are not in the package (licensed): the CSS loads them from
-// https://assets.nhs.uk/fonts/, so a Content-Security-Policy needs that origin
-// in font-src.
+// touched. The NHS logo is inline SVG in templates/base.html. The Frutiger web
+// fonts are not in the package (licensed): its CSS loads them from
+// https://assets.nhs.uk/fonts/, which an NHS network or an offline demo may not
+// reach. No request leaves the site, so their @font-face rules are dropped:
+// the font stack is then "Frutiger W01" where installed, else Arial, else the
+// system sans-serif — the fallback NHS.UK frontend itself names. The build
+// fails if any off-site url() is left.
 
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -46,6 +49,11 @@ function relativiseAssetUrls(css) {
   return css.replace(/url\((['"]?)\/assets\//g, 'url($1assets/')
 }
 
+// Every @font-face whose source is off-site (the Frutiger files on assets.nhs.uk).
+function dropRemoteFontFaces(css) {
+  return css.replace(/@font-face\{[^}]*url\((['"]?)https?:[^}]*\}/g, '')
+}
+
 // Copy a compiled file under a new name, pointing its sourceMappingURL comment
 // at the renamed map (ManifestStaticFilesStorage follows that comment and fails
 // if the map is missing).
@@ -70,16 +78,19 @@ await mkdir(out, { recursive: true })
 const css = await copyRenamed({
   from: 'nhsuk-frontend.min.css',
   to: 'nhsuk.min.css',
-  transform: relativiseAssetUrls
+  transform: (text) => dropRemoteFontFaces(relativiseAssetUrls(text))
 })
 await copyRenamed({ from: 'nhsuk-frontend.min.js', to: 'nhsuk.min.js' })
 
 await mustExist(join(dist, 'assets'))
 await cp(join(dist, 'assets'), join(out, 'assets'), { recursive: true })
 
-// Every local url() in the stylesheet must now point at a copied file.
+// Every url() in the stylesheet must now point at a copied file: none off-site.
 for (const [, , url] of css.matchAll(/url\((['"]?)([^'")]+)\1\)/g)) {
-  if (/^(https?:|data:|#)/.test(url)) continue
+  if (/^(https?:)?\/\//.test(url)) {
+    throw new Error(`nhsuk.min.css still loads ${url}: nothing may be fetched off-site`)
+  }
+  if (/^(data:|#)/.test(url)) continue
   await mustExist(join(out, url.split(/[?#]/)[0]))
 }
 

@@ -41,4 +41,45 @@ function initCopyButtons(scope) {
   }
 }
 
+/**
+ * Tables that would overflow a narrow screen scroll sideways in their own box
+ * (static/css/oversight.css .app-table-scroll), not the page. A box that
+ * scrolls gets a name (the table's caption) and a tab stop, so keyboard users
+ * can scroll it too (WCAG 2.1.1); re-checked when the window is resized.
+ *
+ * @param {ParentNode} scope
+ */
+function initScrollingTables(scope) {
+  const boxes = []
+  for (const table of scope.querySelectorAll('.nhsuk-main-wrapper table.nhsuk-table')) {
+    let box = table.parentElement
+    if (!box.classList.contains('app-table-scroll')) {
+      box = document.createElement('div')
+      box.className = 'app-table-scroll'
+      table.before(box)
+      box.append(table)
+    }
+    boxes.push(box)
+  }
+  const mark = () => {
+    for (const box of boxes) {
+      const table = box.querySelector('table')
+      const overflows = box.scrollWidth > box.clientWidth + 1
+      if (overflows && !box.hasAttribute('tabindex')) {
+        box.setAttribute('tabindex', '0')
+        box.setAttribute('role', 'region')
+        const caption = table.caption?.textContent.trim()
+        box.setAttribute('aria-label', caption || 'Table')
+        box.dataset.appScrollMarked = ''
+      } else if (!overflows && 'appScrollMarked' in box.dataset) {
+        for (const name of ['tabindex', 'role', 'aria-label']) box.removeAttribute(name)
+        delete box.dataset.appScrollMarked
+      }
+    }
+  }
+  mark()
+  window.addEventListener('resize', mark)
+}
+
 initCopyButtons(document)
+initScrollingTables(document)

@@ -5,10 +5,11 @@ Fixtures and helpers:
   and the collected STATIC_ROOT, hashed names and all, as in production (pytest-django's own
   handler looks them up through the finders, which know only the unhashed names);
 - `browser` (session): headless Chromium at $CHROMIUM (default /usr/bin/chromium);
-- `page`: a fresh context per test (1280×900); requests to the NHS.UK fonts origin, unreachable
-  offline, are refused at once; `console_errors` collects every other console error and
-  uncaught exception, and the test fails at teardown if any is left (a test that expects one,
-  such as a 404 page, clears the list);
+- `page`: a fresh context per test (1280×900); no request may leave the site: any request to
+  another host is refused at once and recorded in `offsite_requests`, and the test fails at
+  teardown if there was one (an NHS network, or the offline demo, would not answer it);
+  `console_errors` collects every console error and uncaught exception, and the test fails at
+  teardown if any is left (a test that expects one, such as a 404 page, clears the list);
 - `login(page, live_server, email, password)`: through the real login form;
 - `screenshot(page, name)`: a full-page PNG in test-artifacts/ (also taken when a test fails);
 - `assert_accessible(page)`: axe-core (node_modules/axe-core) finds no serious or critical
@@ -25,10 +26,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,8 +46,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# NHS.UK frontend's CSS loads Frutiger from here; offline it can never answer.
-FONTS_ORIGIN = "https://assets.nhs.uk"
+# The live server's hosts: every request a page makes goes to one of these, or is off-site.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 VIEWPORT = {"width": 1280, "height": 900}
 # A page of the live server answers in well under a second; fail fast rather than after 30 s.
 ACTION_TIMEOUT_MS = 10_000
@@ -116,16 +118,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
+def offsite_requests() -> list[str]:
+    return []
+
+
+def is_offsite(url: str) -> bool:
+    """A request to anywhere but the live server (data: and blob: URLs never leave the page)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
+
+
+@pytest.fixture
 def page(
-    browser: Browser, console_errors: list[ConsoleError], request: pytest.FixtureRequest
+    browser: Browser,
+    console_errors: list[ConsoleError],
+    offsite_requests: list[str],
+    request: pytest.FixtureRequest,
 ) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    context.route(f"{FONTS_ORIGIN}/**", lambda route: route.abort())
+
+    def refuse(route: Route) -> None:
+        offsite_requests.append(route.request.url)
+        route.abort()
+
+    context.route(is_offsite, refuse)
 
     def on_console(message: ConsoleMessage) -> None:
         url = message.location.get("url", "")
-        if message.type == "error" and not url.startswith(FONTS_ORIGIN):
+        if message.type == "error" and not is_offsite(url):
             console_errors.append(ConsoleError(message.text, url))
 
     tab = context.new_page()
@@ -136,6 +157,7 @@ def page(
     if call is not None and call.failed:
         screenshot(tab, f"failed-{request.node.name}")
     context.close()
+    assert not offsite_requests, "Requests that left the site:\n" + "\n".join(offsite_requests)
     assert not console_errors, "Console errors:\n" + "\n".join(map(str, console_errors))
 
 
