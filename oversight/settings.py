@@ -151,6 +151,8 @@ SPECTACULAR_SETTINGS = {
         "DecisionStateEnum": "segmentation.models.DecisionState",
         "ReturnStateEnum": "metrics.models.returns.ReturnState",
         "RunStatusEnum": "metrics.models.calculation.RunStatus",
+        "FlagKindEnum": "metrics.engine.kinds.FLAG_KIND_CHOICES",
+        "RollupMethodEnum": "metrics.engine.kinds.ROLLUP_METHOD_CHOICES",
     },
 }
 

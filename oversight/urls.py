@@ -13,8 +13,9 @@ from metrics.returns import urls as returns_urls
 from oversight import api, views
 from rsp import urls as rsp_urls
 from segmentation import urls as segmentation_urls
+from systemlens import urls as systemlens_urls
 
-# The parts of metrics, segmentation and rsp: each with its pages, API router and API paths.
+# The parts of metrics, segmentation, rsp and systemlens: each with its pages, API router and API paths.
 PARTS = (
     catalogue_urls,
     returns_urls,
@@ -22,6 +23,7 @@ PARTS = (
     calculation_urls,
     segmentation_urls,
     rsp_urls,
+    systemlens_urls,
 )
 
 router = DefaultRouter()

@@ -13,7 +13,7 @@ permissions"); outside scope and not existing look alike: both are ``NotFound``.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
 from accounts.roles import RUN_OVERSIGHT
@@ -103,6 +103,15 @@ def require_oversight_of_body(user: User, organisation: Organisation) -> None:
 def sees_internal_notes(user: AnyUser, organisation: Organisation) -> bool:
     """Internal-only notes are for the oversight team, never for the body (nor its ICS lead)."""
     return is_national(user) or may_run_oversight(user, organisation)
+
+
+def with_internal_flag(meetings: QuerySet[Meeting], user: AnyUser) -> QuerySet[Meeting]:
+    """Each meeting with ``internal_visible``: may the user read its internal notes? (One
+    query for a whole list, the same rule as ``sees_internal_notes``.)"""
+    if is_national(user):
+        return meetings.annotate(internal_visible=Value(True))
+    running = organisations_visible_to(user, RUN_OVERSIGHT).filter(pk=OuterRef("organisation_id"))
+    return meetings.annotate(internal_visible=Exists(running))
 
 
 def agreements_visible(user: AnyUser) -> QuerySet[Agreement]:

@@ -79,3 +79,8 @@ class FlagKind(Labelled):
         "Negative variance against financial plan",
     )
     CQC_BELOW_GOOD = "cqc_below_good", "CQC rating below Good"
+
+
+# The API schema names each shared choice set once (settings ENUM_NAME_OVERRIDES).
+FLAG_KIND_CHOICES = choices(FlagKind)
+ROLLUP_METHOD_CHOICES = choices(RollupMethod)

@@ -60,3 +60,21 @@ def test_roll_ups_follow_the_publication_of_a_run(
     with django_capture_on_commit_callbacks(execute=True):
         picture = build_rollup_picture(registry, cast.national)
     assert _rollups("QA1")["C01"].run_id == picture.run.pk
+
+
+def test_the_ics_page_shows_roll_ups_beside_its_own_value_and_the_quartile_grid(picture, cast):
+    from django.test import Client
+
+    rollups_recompute(run_id=picture.run.pk)
+    client = Client()
+    client.force_login(cast.ics_lead)
+    page = client.get("/ics/QA1/").content.decode()
+    assert "Sum of the organisations&#x27; counts" in page
+    assert "195 / 250" in page  # the ratio's totals
+    assert ">36<" in page  # the ICS's own C01 beside the derived 35
+    assert "RA1, RA4" in page
+    assert "RA5" in page  # missing
+    grid = page[page.index('id="quartile-grid"') :]
+    assert "Trust A4" in grid
+    assert "Q1 (best)" in grid or "Q4 (worst)" in grid or "No quartile" in grid
+    assert "Trust B1" not in grid  # another ICS's body
