@@ -15,7 +15,8 @@ from rsp import urls as rsp_urls
 from segmentation import urls as segmentation_urls
 from systemlens import urls as systemlens_urls
 
-# The parts of metrics, segmentation, rsp and systemlens: each with its pages, API router and API paths.
+# The parts of metrics, segmentation, rsp and systemlens: each with its pages, API router and
+# API paths.
 PARTS = (
     catalogue_urls,
     returns_urls,
