@@ -68,7 +68,7 @@ class AgreementVersionInputSerializer(serializers.Serializer):
     priorities = PriorityInputSerializer(many=True, default=list)
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class AgreementReviewInputSerializer(serializers.Serializer):
     period = serializers.CharField(help_text='e.g. "2021-22 Q3"')
     held_on = serializers.DateField()
     rating = serializers.ChoiceField(choices=ReviewRating.choices)
@@ -135,11 +135,11 @@ class AgreementViewSet(viewsets.ReadOnlyModelViewSet):
         agreement = self.get_queryset().get(pk=version.agreement_id)
         return Response(self.get_serializer(agreement).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReviewInputSerializer, responses=AgreementReviewSerializer)
+    @extend_schema(request=AgreementReviewInputSerializer, responses=AgreementReviewSerializer)
     @action(detail=True, methods=["post"])
     def reviews(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        data = valid_input(ReviewInputSerializer, request)
+        data = valid_input(AgreementReviewInputSerializer, request)
         review = agreement_review_record(
             agreement=agreement,
             period=quarter_named(data["period"]),

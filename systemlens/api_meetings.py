@@ -46,7 +46,7 @@ class AgendaInputSerializer(serializers.Serializer):
     case_reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActionInputSerializer(serializers.Serializer):
+class MeetingActionInputSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True)
     owner = serializers.EmailField(help_text="The owner's email address")
     due_on = serializers.DateField()
@@ -60,7 +60,7 @@ class MeetingInputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, default="")
     internal_notes = serializers.CharField(allow_blank=True, default="")
     agenda = AgendaInputSerializer(many=True, default=list)
-    actions = ActionInputSerializer(many=True, default=list)
+    actions = MeetingActionInputSerializer(many=True, default=list)
 
 
 def _agenda(items: list[dict[str, Any]]) -> list[AgendaInput]:
