@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import REPO
 
-SOF_CSV = REPO / "metrics" / "catalogues" / "sof-2021-22.csv"
+SOF_CSV = REPO / "metrics" / "catalogue" / "files" / "sof-2021-22.csv"
 ENGLAND_GROUPS = "ics ccg acute mental_health community ambulance specialist"
 PRACTICE_MONTHLY, PRACTICE_QUARTERLY = 20, 36
 # Codes practices always report, whatever the subset: the flags' finance and CQC metrics.

@@ -14,10 +14,10 @@ sequences first, so a Return can name its version before the version exists (the
 are deferred to the commit). Values are drawn by metrics.synthetic.series_block, quarter by
 quarter in the order a real quarter's returns arrive (body after body), one transaction per
 quarter, so an interrupted load resumes at the first missing quarter (bench.quarters).
-England's values go in through metrics.bulk.values_insert, into the indexed table as an upload
-would; the stress scale's by binary COPY (bench.copy) into the table stripped of its indexes
-and foreign keys, which are then rebuilt exactly as the migrations define them (bench.schema).
-Then VACUUM ANALYZE.
+England's values go in through metrics.returns.valuestore.values_insert, into the indexed
+table as an upload would; the stress scale's by binary COPY (bench.copy) into the table
+stripped of its indexes and foreign keys, which are then rebuilt exactly as the migrations
+define them (bench.schema). Then VACUUM ANALYZE.
 """
 
 from __future__ import annotations
