@@ -6,6 +6,7 @@ regions by code):
 
 - national admin and national analyst: all of England;
 - regional lead and regional analyst: the first region; a second regional lead: the second;
+  each region a deputy regional lead too, the second pair of eyes that confirms decisions;
 - ICS lead: the first ICS of the first region (by code) that has an open acute trust;
 - organisation submitter and approver: that ICS's first open acute trust;
 - SID: another open trust of that ICS (or of the region);
@@ -46,7 +47,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("analyst@oversight.example", "Nasir Analyst", Role.NATIONAL_ANALYST, "national"),
     DemoUser("region.lead@oversight.example", "Rhona Lead", Role.REGIONAL_LEAD, "region"),
     DemoUser("region.analyst@oversight.example", "Reza Analyst", Role.REGIONAL_ANALYST, "region"),
+    DemoUser("region.deputy@oversight.example", "Dev Deputy", Role.REGIONAL_LEAD, "region"),
     DemoUser("region2.lead@oversight.example", "Ruth Lead", Role.REGIONAL_LEAD, "region2"),
+    DemoUser("region2.deputy@oversight.example", "Dana Deputy", Role.REGIONAL_LEAD, "region2"),
     DemoUser("ics.lead@oversight.example", "Imran Lead", Role.ICS_LEAD, "system"),
     DemoUser("submitter@oversight.example", "Sam Submitter", Role.ORGANISATION_SUBMITTER, "trust"),
     DemoUser("approver@oversight.example", "Alex Approver", Role.ORGANISATION_APPROVER, "trust"),

@@ -218,6 +218,7 @@ DEMO_STEPS = [
     "accounts.demo.create_users",
     "metrics.demo.load_returns",
     "metrics.demo.run_calculations",
+    "segmentation.demo.review_quarter",
 ]
 # Years of synthetic return history the demo loads (the smoke test asks for fewer).
 DEMO_HISTORY_YEARS = envint("DEMO_HISTORY_YEARS", 5)
