@@ -77,6 +77,11 @@ class CaseFile:
         return any(a.action == name and a.allowed for a in self.allowed)
 
     @property
+    def can(self) -> dict[str, bool]:
+        """The case-level actions the reader may take, by name (for templates)."""
+        return {a.action: a.allowed for a in self.allowed}
+
+    @property
     def actions(self) -> list[PlannedAction]:
         return [a for w in self.workstreams for a in w.actions]
 
