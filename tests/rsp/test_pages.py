@@ -51,7 +51,8 @@ def test_a_sid_sees_their_case_and_never_another_sids(
     other = open_case(registry.trust_b1, lead=sid_b)
     page = browser(cast.sid).get("/cases/")
     assert page.status_code == 200
-    assert b"Trust A3" in page.content and b"Trust B1" not in page.content
+    assert b"Trust A3" in page.content
+    assert b"Trust B1" not in page.content
     for url in (
         f"/cases/{other.pk}/",
         f"/cases/{other.pk}/print/",
@@ -79,7 +80,8 @@ def test_the_case_file_shows_its_parts_as_a_task_list_and_what_is_overdue(
     ):
         assert part in page
     assert "1 action overdue" in page
-    assert "Red – off track" in page and "Overdue by 1 day." in page  # words, not colour alone
+    assert "Red – off track" in page
+    assert "Overdue by 1 day." in page  # words, not colour alone
     assert "Action added to Quality: Fix the rota" in page  # the timeline
 
 
@@ -116,7 +118,8 @@ def test_a_form_shows_the_operations_refusal_and_writes_nothing(
     page = browser(cast.sid).post(url, {"progress": "50", "note": ""})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "There is a problem" in html and "Describe the progress made." in html
+    assert "There is a problem" in html
+    assert "Describe the progress made." in html
     assert html.count("<title>Error: ") == 1
     action.refresh_from_db()
     assert action.progress == 0
@@ -156,7 +159,8 @@ def test_the_print_has_what_a_board_needs(action: Action, rsp_case: Case, cast: 
     ):
         assert f'id="{section}"' in html
     assert "/static/rsp/print." in html
-    assert "Exit readiness:" in html and "0 of 0 exit criteria met" in html
+    assert "Exit readiness:" in html
+    assert "0 of 0 exit criteria met" in html
     assert "Internal-only notes are not included" in html
 
 
@@ -181,7 +185,8 @@ def test_the_home_page_and_navigation_lead_a_sid_to_their_case(
     rsp_case: Case, action: Action, cast: Cast
 ):
     html = browser(cast.sid).get("/").content.decode()
-    assert "Support cases" in html and "Cases you lead" in html
+    assert "Support cases" in html
+    assert "Cases you lead" in html
     assert 'href="/cases/"' in html
     assert "1 overdue" in html
 
