@@ -3,8 +3,10 @@ aggregates in SQL, no query per body): per ICS and metric with a roll-up method,
 its organisations' accepted quarter values, which organisations they count and which are
 missing; then the value by ``rollup_rules.value_from_totals``.
 
-The organisations of an ICS are its open trusts and CCGs the metric applies to (the ICS's own
-body is not one of them: its own submitted value is shown beside the roll-up). A ratio reads
+The organisations of an ICS are its open trusts the metric applies to — or, for a metric that
+applies to no trust, its CCGs: never both, as a trust's patients are its CCGs' too and a sum
+over both would count them twice. The ICS's own body is not one of them: its own submitted
+value is shown beside the roll-up. A ratio reads
 each body's numerator and denominator from its accepted version: the quarter's months for a
 quarterly, summed or averaged metric, the latest month with data for a latest-month one.
 """
@@ -15,7 +17,18 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Count, F, FloatField, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Cast
 
 from metrics.engine.kinds import QuarterBasis
@@ -23,11 +36,21 @@ from metrics.models.calculation import CurrentRun
 from metrics.models.catalogue import Metric, Period
 from metrics.models.results import MetricResult
 from metrics.models.returns import Value
-from oversight.models import Organisation, OrganisationKind
+from oversight.models import Organisation, OrganisationKind, Sector
 from systemlens.models import Population, SystemRollup
 from systemlens.rollup_rules import RATIO, SUM, WEIGHTED_MEAN, Totals, ratio_per, value_from_totals
 
 Key = tuple[int, int]  # (system id, metric id)
+
+
+TRUST_SECTORS = frozenset(Sector.values)
+
+
+def member_kind(metric: Metric) -> str:
+    """Whose values make an ICS's roll-up of the metric: its trusts', else its CCGs'."""
+    if metric.applicable_groups & TRUST_SECTORS:
+        return OrganisationKind.TRUST
+    return OrganisationKind.CCG
 
 
 def _part(period: Period, field: str, *, latest: bool) -> Subquery:
@@ -46,11 +69,15 @@ def _part(period: Period, field: str, *, latest: bool) -> Subquery:
 def _inputs(run_id: int, period: Period, metrics: list[Metric], method: str) -> QuerySet[Any]:
     """The run's results of the bodies in ICSs for the method's metrics, each with what the
     method needs, keeping only the bodies that have it."""
+    of_method = [m for m in metrics if m.rollup == method]
     results: QuerySet[Any] = MetricResult.objects.filter(
+        Q(metric__in=[m for m in of_method if member_kind(m) == OrganisationKind.TRUST])
+        & Q(organisation__kind=OrganisationKind.TRUST)
+        | Q(metric__in=[m for m in of_method if member_kind(m) == OrganisationKind.CCG])
+        & Q(organisation__kind=OrganisationKind.CCG),
         run_id=run_id,
-        metric__in=[m for m in metrics if m.rollup == method],
         organisation__system__isnull=False,
-    ).exclude(organisation__kind=OrganisationKind.ICS)
+    )
     if method == RATIO:
         latest = [m.pk for m in metrics if m.quarter_basis == QuarterBasis.LATEST]
         for field in ("numerator", "denominator"):
@@ -125,7 +152,7 @@ def _expected(period: Period, metrics: list[Metric]) -> dict[Key, list[str]]:
     expected: dict[Key, list[str]] = defaultdict(list)
     for body in bodies:
         for metric in metrics:
-            if metric.applies_to_body(body):
+            if body.kind == member_kind(metric) and metric.applies_to_body(body):
                 expected[(body.system_id or 0, metric.pk)].append(body.ods_code)
     return expected
 

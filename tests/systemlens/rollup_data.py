@@ -10,7 +10,8 @@ health trust RA2 and CCG A1, to which the metrics do not apply; A2 holds RA3; B1
 | RA3  | 7         | 80, no parts    | 8/10 each month (80)             | 3.0 | —          |
 | RB1  | 100       | 9/10 (90)       | 1/2 each month (50)              | 1.0 | 50,000     |
 
-The ICS A1 body returns its own C01: 36.
+The ICS A1 body returns its own C01: 36. C01 applies to CCGs too, and CCG A1 returns 1000: an
+ICS's roll-up counts its trusts only (their patients are the CCG's too).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _metrics(edition: FrameworkEdition) -> dict[str, Metric]:
             polarity="lower_better",
             value_type="count",
             rollup="sum",
-            **{**common, "applies_to": "ics acute", "unit": "patients"},
+            **{**common, "applies_to": "ics ccg acute", "unit": "patients"},
             **quarterly,
         ),
         "P01": Metric.objects.create(
@@ -123,6 +124,7 @@ def _rows(period: Period) -> dict[str, list[Row]]:
             ("W01", end, 1.0, None, None),
         ],
         "QA1": [("C01", end, 36, None, None)],
+        "0A1": [("C01", end, 1000, None, None)],
     }
 
 
@@ -185,6 +187,7 @@ def build_rollup_picture(registry: Registry, user: User) -> RollupPicture:
         "RA3": registry.trust_a3,
         "RB1": registry.trust_b1,
         "QA1": Organisation.objects.get(ods_code="QA1"),
+        "0A1": registry.ccg_a1,
     }
     for code, rows in _rows(period).items():
         store_return(bodies[code], period, edition, user, rows, metrics)
