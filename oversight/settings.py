@@ -219,6 +219,7 @@ DEMO_STEPS = [
     "metrics.demo.load_returns",
     "metrics.demo.run_calculations",
     "segmentation.demo.review_quarter",
+    "systemlens.demo.load_oversight",
 ]
 # Years of synthetic return history the demo loads (the smoke test asks for fewer).
 DEMO_HISTORY_YEARS = envint("DEMO_HISTORY_YEARS", 5)

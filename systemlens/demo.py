@@ -27,7 +27,7 @@ from systemlens.agreements import (
 )
 from systemlens.concerns import concern_assess, concern_open, concern_open_from_flag
 from systemlens.meetings import ActionInput, AgendaInput, MeetingInput, meeting_record
-from systemlens.models import Agreement, ConcernOutcome, Population, ReviewRating
+from systemlens.models import Agreement, ConcernOutcome, Population, ReviewRating, SystemRollup
 from systemlens.rollups import rollups_recompute
 
 # Catalogue codes of SOF 2021/22 and how an ICS's value is derived from its trusts'.
@@ -173,4 +173,7 @@ def load_oversight(*, ods_folder: Path | None, stdout: TextIO) -> None:
             continue
         _record(system, period, owners[n], first=n == 0)
         stdout.write(f"  {system.name}: agreement, review, meeting and concern recorded.\n")
+    if SystemRollup.objects.filter(period=period).exists():
+        stdout.write(f"  Roll-ups of {period.label} derived already.\n")
+        return
     stdout.write(f"  Roll-ups of {period.label}: {rollups_recompute(run_id=run_id)} rows.\n")
