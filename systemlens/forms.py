@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from metrics.models.catalogue import Metric, Period
-from oversight.models import Organisation
+from oversight.models import Organisation, System
 from systemlens.models import ASSESSMENT, ConcernOutcome, ReviewRating
 
 PRIORITY_ROWS = 3
@@ -169,3 +169,13 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         questions = {name: _text(question) for name, question in ASSESSMENT.items()}
         self.fields = {**questions, **self.fields}
+
+
+class AcrossForm(forms.Form):
+    lead = forms.ModelChoiceField(label="Lead ICS", queryset=System.objects.order_by("name"))
+    served = forms.ModelMultipleChoiceField(
+        label="Other ICSs it serves",
+        queryset=System.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -320,8 +320,9 @@ def concern_new(request: HttpRequest, code: str) -> HttpResponse:
     ).order_by("kind", "name")
     flag_id = request.GET.get("flag") or request.POST.get("flag")
     form = ConcernForm(request.POST or None, bodies=bodies)
-    if flag_id:
+    if flag_id:  # the flag names the body, and the title unless one is given
         form.fields["organisation"].required = False
+        form.fields["title"].required = False
     if request.method == "POST" and form.is_valid():
         try:
             if flag_id and flag_id.isdigit():

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from systemlens import api, api_meetings, forms_views, views
+from systemlens import api, api_meetings, body_views, forms_views, views
 
 router = SimpleRouter()
 router.register("systemlens/agreements", api.AgreementViewSet, basename="api-agreement")
@@ -39,4 +39,5 @@ urlpatterns = [
         "meetings/actions/<int:pk>/done/", forms_views.action_done, name="system-lens-action-done"
     ),
     path("concerns/<int:pk>/", forms_views.concern_page, name="system-lens-concern"),
+    path("bodies/<str:code>/oversight/", body_views.body_page, name="system-lens-body"),
 ]
