@@ -36,6 +36,7 @@ UPDATED = (
     "scored_metrics",
     "criteria",
     "domain_scores",
+    "flag_counts",
     "computed_at",
 )
 
@@ -101,6 +102,7 @@ def _store(
                 {"theme": d.theme, "name": d.name, "average": _text(d.average)}
                 for d in outcome.domain_scores
             ],
+            flag_counts=dict(Counter(flag.kind for flag in bodies[pk].flags)),
             computed_at=now,
         )
         for pk, outcome in outcomes.items()

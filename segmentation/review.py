@@ -1,7 +1,8 @@
 """The regional review list: every body of a region with its current, proposed and decided
-segment, its flags by kind, the change since last quarter and whether the ICS lead gave a view
-(issue 8 item 4). Filtered, sorted and paged in the query; a page costs the same handful of
-queries whatever the region's size (counted in tests/segmentation/test_review_pages.py).
+segment, its flags by kind (counted when the proposal was computed, from the same run), the
+change since last quarter and whether the ICS lead gave a view (issue 8 item 4). Filtered,
+sorted and paged in the query; a page costs the same handful of queries whatever the region's
+size (counted in tests/segmentation/test_review_pages.py and bench/segmentation_pages.py).
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.scope import AnyUser, organisations_overseen_by
 from metrics.models.catalogue import Period
-from metrics.models.results import Flag
 from oversight.models import OrganisationKind, Region, Sector, System
 from segmentation.methods import review_method
 from segmentation.models import Proposal, SegmentationMethod, SegmentDecision, SystemView
@@ -132,20 +132,6 @@ def _sorted(proposals: QuerySet[Proposal], filters: ReviewFilters) -> QuerySet[P
     return proposals.order_by(first, *rest, "pk")
 
 
-def _flag_counts(rows: list[Proposal]) -> dict[int, dict[str, int]]:
-    """Flags by kind of each body on the page (one query)."""
-    counts: dict[int, dict[str, int]] = {}
-    if not rows:
-        return counts
-    wanted = Flag.objects.filter(
-        run_id__in={p.run_id for p in rows},
-        organisation_id__in=[p.organisation_id for p in rows],
-    )
-    for entry in wanted.values("organisation_id", "kind").annotate(n=Count("*")):
-        counts.setdefault(entry["organisation_id"], {})[entry["kind"]] = entry["n"]
-    return counts
-
-
 def review_list(
     *,
     user: AnyUser,
@@ -162,10 +148,9 @@ def review_list(
         return ReviewList(region, period, None, None, [], systems, previous)
     proposals = annotated_proposals(user=user, period=period, method=method, previous=previous)
     proposals = _sorted(_filtered(proposals.filter(organisation__region=region), filters), filters)
+    proposals = proposals.defer("criteria", "domain_scores")  # the list shows neither
     page = Paginator(proposals, PAGE_SIZE).get_page(page_number)
-    listed = list(page.object_list)
-    flags = _flag_counts(listed)
-    rows = [ReviewRow(p, flags.get(p.organisation_id, {})) for p in listed]
+    rows = [ReviewRow(p, dict(sorted(p.flag_counts.items()))) for p in page.object_list]
     return ReviewList(region, period, method, page, rows, systems, previous)
 
 

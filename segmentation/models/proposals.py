@@ -52,6 +52,11 @@ class Proposal(models.Model):
     scored_metrics = models.PositiveIntegerField(default=0)
     criteria = models.JSONField(default=list)
     domain_scores = models.JSONField(default=list, help_text="[theme, name, average]: context")
+    flag_counts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The body's flags in the run, by kind ({kind: n}): the review list shows them",
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
