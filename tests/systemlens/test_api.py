@@ -178,3 +178,45 @@ def test_oversight_across_icss_through_the_api(lens, cast):
     ]
     assert ServedSystem.objects.count() == 2
     assert LensEvent.objects.filter(action="across_systems").count() == 1
+
+
+def _more_records(registry, cast, n):
+    from datetime import date
+
+    from systemlens.agreements import agreement_version_record
+    from systemlens.concerns import concern_open
+    from systemlens.meetings import ActionInput, AgendaInput, MeetingInput, meeting_record
+    from tests.systemlens.conftest import TERMS, priorities
+
+    for i in range(n):
+        agreement_version_record(
+            system=registry.system_a2,
+            year=2015 + i,
+            terms=TERMS,
+            priorities=priorities("One", "Two"),
+            user=cast.lead_a,
+        )
+        concern_open(organisation=registry.trust_a2, title=f"More {i}", user=cast.lead_a)
+        meeting_record(
+            organisation=registry.trust_a2,
+            details=MeetingInput(held_on=date(2021, 12, 1), attendees="x", internal_notes="i"),
+            agenda=[AgendaInput(title="a"), AgendaInput(title="b")],
+            actions=[ActionInput("Do it", cast.ics_lead, date(2022, 1, 1))],
+            user=cast.lead_a,
+        )
+
+
+@pytest.mark.parametrize("name", ["agreements", "concerns", "meetings", "actions"])
+def test_each_list_takes_the_same_queries_for_more_records(lens, cast, registry, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(cast.ics_lead if name == "actions" else cast.lead_a)
+    url = f"/api/v1/systemlens/{name}/"
+    with CaptureQueriesContext(connection) as few:
+        before = client.get(url).json()["count"]
+    _more_records(registry, cast, 3)
+    with CaptureQueriesContext(connection) as many:
+        after = client.get(url).json()["count"]
+    assert after == before + 3
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -79,3 +79,20 @@ def test_the_ics_page_shows_roll_ups_beside_its_own_value_and_the_quartile_grid(
     assert "Trust A4" in grid
     assert "Q1 (best)" in grid or "Q4 (worst)" in grid or "No quartile" in grid
     assert "Trust B1" not in grid  # another ICS's body
+
+
+def test_the_roll_ups_api_is_scoped_to_the_icss_the_user_sees(picture, cast):
+    from tests.systemlens.conftest import api_for
+
+    rollups_recompute(run_id=picture.run.pk)
+    rows = api_for(cast.ics_lead).get("/api/v1/systemlens/rollups/?metric=P01").json()["results"]
+    assert [(r["system"], r["value"], r["numerator"], r["denominator"]) for r in rows] == [
+        ("QA1", pytest.approx(78.0), 195, 250)
+    ]
+    assert api_for(cast.outsider).get("/api/v1/systemlens/rollups/").json()["results"] == []
+    everyone = api_for(cast.national).get("/api/v1/systemlens/rollups/?metric=C01").json()
+    assert [(r["system"], r["value"]) for r in everyone["results"]] == [
+        ("QA1", 35),
+        ("QA2", 7),
+        ("QB1", 100),
+    ]
