@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.scope import request_user
-from metrics.models.catalogue import Metric
+from metrics.catalogue.api import MetricSerializer
+from metrics.models.catalogue import FrameworkEdition, Metric
 from oversight.errors import InputRejected
 from systemlens.access import (
     agreements_visible,
@@ -28,6 +29,7 @@ from systemlens.agreements import (
     PriorityInput,
     agreement_review_record,
     agreement_version_record,
+    local_metric_add,
     metrics_for_priorities,
 )
 from systemlens.api_inputs import body_named, quarter_named, system_named, valid_input
@@ -238,3 +240,32 @@ class ConcernViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def close(self, request: Request, pk: str) -> Response:
         concern = concern_close(concern=self.get_object(), user=request_user(request))
         return Response(self.get_serializer(concern).data)
+
+
+# --- local metrics -------------------------------------------------------------------------------
+
+
+class LocalMetricInputSerializer(serializers.Serializer):
+    system = serializers.CharField(help_text="The ICS's ODS code")
+    edition = serializers.SlugRelatedField(
+        slug_field="code", queryset=FrameworkEdition.objects.all(), help_text="Edition code"
+    )
+    code = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(allow_blank=True)
+    unit = serializers.CharField(allow_blank=True)
+    polarity = serializers.CharField(help_text="higher_better, lower_better or neutral")
+
+
+class LocalMetricViewSet(viewsets.GenericViewSet):
+    """POST adds a local metric for one of an ICS's local strategic priorities: seen only by
+    the ICS, its region and national users (GET it from /api/v1/metrics/)."""
+
+    serializer_class = LocalMetricInputSerializer
+
+    @extend_schema(request=LocalMetricInputSerializer, responses=MetricSerializer)
+    def create(self, request: Request) -> Response:
+        data = valid_input(LocalMetricInputSerializer, request)
+        metric = local_metric_add(
+            system=system_named(data.pop("system")), user=request_user(request), **data
+        )
+        return Response(MetricSerializer(metric).data, status=status.HTTP_201_CREATED)

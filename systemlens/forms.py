@@ -9,13 +9,15 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import User
-from metrics.models.catalogue import Metric, Period
+from metrics.engine.kinds import Polarity, choices
+from metrics.models.catalogue import FrameworkEdition, Metric, Period
 from oversight.models import Organisation, System
 from systemlens.models import ASSESSMENT, ConcernOutcome, ReviewRating
 
 PRIORITY_ROWS = 3
 AGENDA_ROWS = 3
 ACTION_ROWS = 2
+POLARITIES = choices(Polarity)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -178,4 +180,16 @@ class AcrossForm(forms.Form):
         queryset=System.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class LocalMetricForm(forms.Form):
+    edition = forms.ModelChoiceField(
+        label="Framework edition", queryset=FrameworkEdition.objects.order_by("-code")
+    )
+    code = forms.CharField(label="Code", max_length=20, help_text="e.g. QE1-L1")
+    name = forms.CharField(label="Name", max_length=300)
+    unit = forms.CharField(label="Unit", max_length=80, help_text="e.g. %, count or score")
+    polarity = forms.ChoiceField(
+        label="Which direction is better?", choices=POLARITIES, widget=forms.RadioSelect
     )

@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from systemlens import api, api_meetings, body_views, forms_views, views
+from systemlens import api, api_meetings, body_views, forms_views, local_views, views
 
 router = SimpleRouter()
 router.register("systemlens/agreements", api.AgreementViewSet, basename="api-agreement")
 router.register("systemlens/concerns", api.ConcernViewSet, basename="api-concern")
+router.register("systemlens/local-metrics", api.LocalMetricViewSet, basename="api-local-metric")
 router.register("systemlens/meetings", api_meetings.MeetingViewSet, basename="api-meeting")
 router.register(
     "systemlens/actions", api_meetings.MeetingActionViewSet, basename="api-meeting-action"
@@ -39,5 +40,10 @@ urlpatterns = [
         "meetings/actions/<int:pk>/done/", forms_views.action_done, name="system-lens-action-done"
     ),
     path("concerns/<int:pk>/", forms_views.concern_page, name="system-lens-concern"),
+    path(
+        "ics/<str:code>/local-metrics/new/",
+        local_views.local_metric_new,
+        name="system-lens-local-metric-new",
+    ),
     path("bodies/<str:code>/oversight/", body_views.body_page, name="system-lens-body"),
 ]
