@@ -137,6 +137,12 @@ def main() -> None:
         f"({bodies} bodies); nproc {os.cpu_count()}, load {os.getloadavg()[0]:.2f}"
     )
     q = f"/segmentation/{period.slug}/"
+    trust = (
+        Proposal.objects.filter(period=period, organisation__region=region)
+        .order_by("-scored_metrics", "organisation__ods_code")
+        .values_list("organisation__ods_code", flat=True)
+        .first()
+    )
     pages = [
         ("review list, page 1", lead, f"{q}regions/{region.ods_code}/"),
         (
@@ -149,6 +155,7 @@ def main() -> None:
             lead,
             f"{q}regions/{region.ods_code}/?kind=trust&differs=on&page=2",
         ),
+        ("body review page (largest trust)", lead, f"{q}bodies/{trust}/"),
         ("league table (national user)", national, f"{q}national/"),
         ("league table (regional lead)", lead, f"{q}national/"),
         ("league table CSV (national)", national, f"{q}national/league.csv"),

@@ -76,8 +76,9 @@ class ComparedBody:
 class Comparison:
     a: SegmentationMethod
     b: SegmentationMethod
-    bodies: int
+    bodies: int  # segmented by both
     differing: list[ComparedBody]
+    only_one: int  # bodies one of the methods does not segment (e.g. ICSs under NOF rules)
     counts: dict[tuple[int | None, int | None], int]
 
 
@@ -118,11 +119,14 @@ def method_comparison(period: Period, a: SegmentationMethod, b: SegmentationMeth
         )
         for r in rows.values()
     ]
-    counts = Counter((c.segment_a, c.segment_b) for c in compared)
+    both = [r for r in rows.values() if "summary_a" in r and "summary_b" in r]
+    shared = [c for c, r in zip(compared, rows.values(), strict=True) if r in both]
+    counts = Counter((c.segment_a, c.segment_b) for c in shared)
     return Comparison(
         a,
         b,
-        len(compared),
-        [c for c in compared if c.segment_a != c.segment_b],
+        len(shared),
+        [c for c in shared if c.segment_a != c.segment_b],
+        len(compared) - len(shared),
         dict(sorted(counts.items(), key=lambda kv: (kv[0][0] or 9, kv[0][1] or 9))),
     )

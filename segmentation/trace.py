@@ -48,7 +48,8 @@ def _results_of(run_id: int, organisation_id: int, codes: set[str]) -> dict[str,
         "version__return_record__period",
         "version__return_record__organisation",
     )
-    return {row.metric.code: row for row in rows}
+    # The uploaded file itself is not needed to name the version: leave its bytes unread.
+    return {row.metric.code: row for row in rows.defer("version__file_content")}
 
 
 def proposal_trace(proposal: Proposal) -> ProposalTrace:

@@ -277,3 +277,49 @@ def test_home_page_links_each_role_to_its_segmentation_work(picture: Picture, ca
     national = client_for(cast.national).get("/").content.decode()
     assert Q + "national/" in national
     assert "decisions to make" not in client_for(cast.outsider).get("/").content.decode()
+
+
+def test_differences_count_direction_criteria_and_rationale(picture: Picture, cast: Cast, lead_a2):
+    lead = client_for(cast.lead_a)
+    lead.post(PAGES["decide"], {"segment": "4", "rationale": "Needs intensive support."})
+    lead.post(Q + "bodies/RA3/decide/", {"segment": "2"})
+    page = client_for(cast.national).get(PAGES["differences"]).content.decode()
+    region_a = page[page.index("Region A") :]
+    row = region_a[: region_a.index("</tr>")]
+    cells = [c.split(">")[-1].strip() for c in row.split("</td>")[:-1]]
+    assert cells[:4] == ["2", "1 (50%)", "1", "0"]
+    assert "Needs intensive support." in page
+
+
+def test_compare_lists_the_bodies_whose_segment_differs(picture: Picture, cast: Cast):
+    from decimal import Decimal
+
+    from segmentation.models import SegmentationMethod
+    from segmentation.proposals import proposals_compute
+
+    primary = review_method(picture.latest)
+    assert primary is not None
+    SegmentationMethod.objects.create(
+        edition=primary.edition,
+        code="cut-at-two",
+        name="Cut at two (illustrative)",
+        rules="nof_2025_26",
+        illustrative=True,
+        segmented_kinds="trust",
+        cut_point_1=Decimal("1.00"),
+        cut_point_2=Decimal("2.00"),
+        cut_point_3=Decimal("3.00"),
+    )
+    proposals_compute(run_id=picture.latest_run.pk)
+    response = client_for(cast.national).get(PAGES["compare"] + "?a=sof-2021-22&b=cut-at-two")
+    page = response.content.decode()
+    assert "Cut at two (illustrative) is illustrative" in page
+    differing = [
+        p.organisation.name
+        for p in Proposal.objects.filter(method__code="cut-at-two").select_related("organisation")
+        if p.segment != Proposal.objects.get(organisation=p.organisation, method=primary).segment
+    ]
+    assert differing
+    assert f'id="differ-count">{len(differing)}<' in page
+    for name in differing:
+        assert name in page
