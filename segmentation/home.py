@@ -23,6 +23,7 @@ from segmentation.methods import review_method
 from segmentation.models import (
     OPEN_STATES,
     DecisionState,
+    Notification,
     Proposal,
     SegmentationMethod,
     SegmentDecision,
@@ -194,5 +195,23 @@ def own_segment(context: HomeContext) -> HomeSection | None:
                 _url("organisation-profile", body.ods_code) + f"?period={period.slug}",
             )
             for pk, body in sorted(bodies.items(), key=lambda item: item[1].name)
+        ],
+    )
+
+
+@home_section(order=5)
+def notifications(context: HomeContext) -> HomeSection | None:
+    """Unread segmentation notifications, for anyone who has any (one query)."""
+    unread = Notification.objects.filter(recipient=context.user, read_at__isnull=True).count()
+    if not unread:
+        return None
+    return HomeSection(
+        "Notifications",
+        [
+            Task(
+                "Segmentation notifications",
+                Status.count(unread, "unread"),
+                _url("segmentation-notifications"),
+            )
         ],
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import RoleAssignment, User
 from accounts.roles import Role
+from oversight.errors import NotFound
 from oversight.models import Region, System
 from segmentation.models import Notification
 
@@ -119,6 +120,20 @@ def region_audience(region: Region, organisation_ids: Iterable[int]) -> set[int]
     leads = _holders(role=Role.ICS_LEAD, system__region=region).values_list("user_id", flat=True)
     bodies = _holders(organisation_id__in=list(organisation_ids)).values_list("user_id", flat=True)
     return set(team) | set(leads) | set(bodies)
+
+
+def notification_read(*, notification_id: int, user: User) -> Notification:
+    """Mark one of the user's notifications read (once: a second call changes nothing).
+    Someone else's notification, or none, is NotFound."""
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
 
 
 def unread_count(user: User) -> int:

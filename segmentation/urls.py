@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from segmentation.api import decisions, league, proposals
-from segmentation.views import decide, national, review, systems
+from segmentation.views import decide, inbox, national, review, systems
 
 router = SimpleRouter()
 router.register("segmentation/proposals", proposals.ProposalViewSet, basename="api-proposal")
@@ -38,6 +38,12 @@ Q = "segmentation/<str:period>/"
 
 urlpatterns: list = [
     path("segmentation/", review.index, name="segmentation-index"),
+    path("segmentation/notifications/", inbox.notifications, name="segmentation-notifications"),
+    path(
+        "segmentation/notifications/<int:pk>/open/",
+        inbox.notification_open,
+        name="segmentation-notification-open",
+    ),
     path(Q + "regions/<str:code>/", review.region_review, name="segmentation-region"),
     path(Q + "bodies/<str:ods>/", review.body_review, name="segmentation-body"),
     path(Q + "bodies/<str:ods>/decide/", decide.decision_new, name="segmentation-decide"),

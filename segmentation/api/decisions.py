@@ -10,7 +10,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -52,6 +51,7 @@ from segmentation.decisions import (
     decision_send_back,
 )
 from segmentation.models import Notification, Publication, SegmentDecision, SystemView, ViewRequest
+from segmentation.notifications import notification_read
 from segmentation.publication import publication_publish, publication_status
 from segmentation.system_views import system_view_record, views_request
 
@@ -333,7 +333,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = self.get_object()
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+        notification = notification_read(
+            notification_id=notification.pk, user=request_user(request)
+        )
         return Response(NotificationSerializer(notification).data)

@@ -323,3 +323,23 @@ def test_compare_lists_the_bodies_whose_segment_differs(picture: Picture, cast: 
     assert f'id="differ-count">{len(differing)}<' in page
     for name in differing:
         assert name in page
+
+
+def test_notifications_page_opens_and_marks_read(picture: Picture, cast: Cast, lead_a2):
+    from segmentation.models import Notification
+
+    client_for(cast.lead_a).post(PAGES["decide"], {"segment": "3"})
+    notification = Notification.objects.get(recipient=lead_a2)
+    second = client_for(lead_a2)
+    assert "Segmentation notifications" in second.get("/").content.decode()
+    page = second.get("/segmentation/notifications/").content.decode()
+    assert "Decision awaiting confirmation: Trust A1" in page
+    assert "New" in page
+    url = f"/segmentation/notifications/{notification.pk}/open/"
+    assert client_for(cast.lead_b).post(url).status_code == 404
+    opened = second.post(url)
+    assert opened.status_code == 302
+    assert opened["Location"] == Q + "bodies/RA1/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert client_for(cast.outsider).get("/segmentation/notifications/").status_code == 200
