@@ -220,6 +220,7 @@ DEMO_STEPS = [
     "metrics.demo.run_calculations",
     "segmentation.demo.review_quarter",
     "systemlens.demo.load_oversight",
+    "rsp.demo.support_cases",
 ]
 # Years of synthetic return history the demo loads (the smoke test asks for fewer).
 DEMO_HISTORY_YEARS = envint("DEMO_HISTORY_YEARS", 5)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import RoleAssignment, User
@@ -64,6 +65,49 @@ def _enter(case: Case) -> None:
     )
 
 
+def case_open(
+    *,
+    organisation: Organisation,
+    programme: Programme,
+    entered_on: date,
+    route: str,
+    user: User | None,
+    what: str,
+    why: str = "",
+    decision: SegmentDecision | None = None,
+    system: System | None = None,
+    cqc_recommended_entry: bool = False,
+) -> Case:
+    """Open a case (callers check who may and that none is open): its support entry, its
+    lead where the region leads the programme, its first event."""
+    lead = user if programme.lead_kind == LeadKind.REGIONAL_LEAD and system is None else None
+    case = Case.objects.create(
+        organisation=organisation,
+        system=system,
+        programme=programme,
+        decision=decision,
+        segment=decision.segment if decision else programme.segment,
+        route=route,
+        entered_on=entered_on,
+        cqc_recommended_entry=cqc_recommended_entry,
+        lead=lead,
+        opened_by=user,
+    )
+    if lead is not None:
+        grant_lead(case, lead)
+    _enter(case)
+    case_event(
+        case,
+        "opened",
+        actor=user,
+        what=what,
+        why=why,
+        decision=decision.pk if decision else None,
+        lead=lead.pk if lead else None,
+    )
+    return case
+
+
 @transaction.atomic
 def case_open_from_decision(*, decision: SegmentDecision, user: User | None) -> Case | None:
     """Open the case a confirmed decision brings, or find the one open; None when the decided
@@ -79,32 +123,18 @@ def case_open_from_decision(*, decision: SegmentDecision, user: User | None) -> 
     if existing is not None:
         return existing
     confirmed = decision.confirmed_at or decision.recorded_at
-    lead = user if programme.lead_kind == LeadKind.REGIONAL_LEAD else None
-    case = Case.objects.create(
+    return case_open(
         organisation=decision.organisation,
         programme=programme,
-        decision=decision,
-        segment=decision.segment,
+        entered_on=timezone.localdate(confirmed),
         route=CaseRoute.DECISION,
-        entered_on=confirmed.date(),
-        lead=lead,
-        opened_by=user,
-    )
-    if lead is not None:
-        grant_lead(case, lead)
-    _enter(case)
-    case_event(
-        case,
-        "opened",
-        actor=user,
+        user=user,
+        decision=decision,
         what=(
             f"{programme.name} case opened: segment {decision.segment} decided for "
             f"{decision.organisation.name} ({decision.period.label}) and confirmed."
         ),
-        decision=decision.pk,
-        lead=lead.pk if lead else None,
     )
-    return case
 
 
 @transaction.atomic
@@ -127,25 +157,17 @@ def case_open_for_system(
         raise ActionRefused(f"{system.name} has no ICS body in the registry.")
     if Case.objects.filter(organisation=body, programme=programme, state=CaseState.OPEN).exists():
         raise ActionRefused(f"{system.name} already has an open {programme.name} case.")
-    case = Case.objects.create(
+    return case_open(
         organisation=body,
-        system=system,
         programme=programme,
-        segment=programme.segment,
-        route=CaseRoute.NATIONAL,
         entered_on=entered_on,
+        route=CaseRoute.NATIONAL,
+        user=user,
+        system=system,
         cqc_recommended_entry=cqc_recommended_entry,
-        opened_by=user,
-    )
-    _enter(case)
-    case_event(
-        case,
-        "opened",
-        actor=user,
         what=f"{programme.name} case opened for the whole of {system.name}.",
         why=reason,
     )
-    return case
 
 
 @dataclass(frozen=True)
