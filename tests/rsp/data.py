@@ -14,17 +14,23 @@ from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sh
 from tests.metrics.results_data import BASE, Picture
 
 
-def accept_quarter(picture: Picture, user: User, m01: dict[str, float]) -> Period:
+def accept_quarter(
+    picture: Picture, user: User, m01: dict[str, float], *, signed_off: tuple[str, ...] = ()
+) -> Period:
     """2021-22 Q4's accepted returns: M01 (monthly) for each acute body, ``m01`` overriding the
-    usual level of some."""
+    usual level of some; the bodies in ``signed_off`` stop at signed off, awaiting review."""
     period = Period.objects.get(year=2021, quarter=4)
     when = timezone.now() - timedelta(hours=1)
     for code, body in picture.bodies.items():
         level = m01.get(code, BASE[code])
         rows = [(end, level + m * 0.5) for m, end in enumerate(period.month_ends())]
         content = "\n".join(f"M01,{end},{value}" for end, value in rows).encode()
+        waiting = code in signed_off
         record = Return.objects.create(
-            organisation=body, period=period, edition=picture.edition, state=ReturnState.ACCEPTED
+            organisation=body,
+            period=period,
+            edition=picture.edition,
+            state=ReturnState.SIGNED_OFF if waiting else ReturnState.ACCEPTED,
         )
         version = ReturnVersion.objects.create(
             return_record=record,
@@ -38,9 +44,9 @@ def accept_quarter(picture: Picture, user: User, m01: dict[str, float]) -> Perio
             value_count=len(rows),
             signed_off_by=user,
             signed_off_at=when,
-            reviewed_by=user,
-            reviewed_at=when,
-            accepted=True,
+            reviewed_by=None if waiting else user,
+            reviewed_at=None if waiting else when,
+            accepted=not waiting,
         )
         Value.objects.bulk_create(
             Value(
@@ -54,7 +60,7 @@ def accept_quarter(picture: Picture, user: User, m01: dict[str, float]) -> Perio
             for line, (end, value) in enumerate(rows, start=2)
         )
         record.current_version = version
-        record.accepted_version = version
+        record.accepted_version = None if waiting else version
         record.save(update_fields=["current_version", "accepted_version"])
     return period
 
