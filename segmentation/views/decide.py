@@ -22,7 +22,7 @@ from segmentation.decisions import (
 )
 from segmentation.forms import ConfirmForm, DecisionForm, ReasonForm, ViewForm, add_domain_error
 from segmentation.methods import review_method
-from segmentation.models import Proposal, SegmentDecision
+from segmentation.models import Proposal, SegmentDecision, SystemView
 from segmentation.standing import standing_of
 from segmentation.system_views import system_view_record
 from segmentation.views.common import crumbs, domain_page, posted
@@ -86,6 +86,11 @@ def decision_new(request: HttpRequest, period: str, ods: str) -> HttpResponse:
             "period": quarter,
             "proposal": proposal,
             "published": published,
+            "views": list(
+                SystemView.objects.filter(organisation=organisation, period=quarter)
+                .select_related("author")
+                .order_by("-recorded_at")
+            ),
             "breadcrumbs": crumbs(
                 quarter, (organisation.name, _body_url(quarter.slug, organisation.ods_code))
             ),

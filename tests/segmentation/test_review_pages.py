@@ -144,6 +144,8 @@ def test_ics_lead_view_shows_to_the_reviewer(picture: Picture, cast: Cast):
     page = client_for(cast.lead_a).get(PAGES["body"]).content.decode()
     assert "Leadership is new." in page
     assert "suggests segment 3" in page
+    deciding = client_for(cast.lead_a).get(PAGES["decide"]).content.decode()
+    assert "Leadership is new." in deciding
     system = client_for(cast.lead_a).get(PAGES["system"]).content.decode()
     assert "Given" in system
 
