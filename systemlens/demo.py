@@ -1,7 +1,7 @@
 """The system lens's demo: for the ICS lead's ICS and another ICS of the same region, the
 year's agreement, its quarterly review, a meeting with an action and a specific concern; the
-roll-up methods of a few catalogue metrics, trust populations, and the latest quarter's
-roll-ups. Recorded through the operations (so with their audit events) by the regional lead.
+trust and CCG populations, and the latest quarter's roll-ups (by the methods the catalogue
+names). Recorded through the operations (so with their audit events) by the regional lead.
 Safe to re-run: an ICS that has its agreement already is left as it is."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.demo import demo_scopes
 from accounts.models import User
 from metrics.models.calculation import CurrentRun
-from metrics.models.catalogue import Metric, Period
+from metrics.models.catalogue import Period
 from metrics.models.results import Flag
 from oversight.models import Organisation, OrganisationKind, System
 from systemlens.agreements import (
@@ -29,9 +29,6 @@ from systemlens.concerns import concern_assess, concern_open, concern_open_from_
 from systemlens.meetings import ActionInput, AgendaInput, MeetingInput, meeting_record
 from systemlens.models import Agreement, ConcernOutcome, Population, ReviewRating, SystemRollup
 from systemlens.rollups import rollups_recompute
-
-# Catalogue codes of SOF 2021/22 and how an ICS's value is derived from its trusts'.
-ROLLUPS = {"S003": "sum", "S004": "sum", "S012": "sum", "S022": "sum", "S011": "weighted_mean"}
 
 
 def _lead() -> User:
@@ -60,15 +57,16 @@ def _latest_quarter() -> tuple[Period, int] | None:
     return (pointer.period, pointer.run_id) if pointer else None
 
 
-def _rollup_methods() -> None:
-    for code, method in ROLLUPS.items():
-        Metric.objects.filter(code=code, local_to__isnull=True).update(rollup=method)
-    trusts = Organisation.objects.filter(kind=OrganisationKind.TRUST).order_by("ods_code")
+def _populations() -> None:
+    """Populations of the trusts and CCGs (the catalogue names the roll-up methods)."""
+    bodies = Organisation.objects.filter(
+        kind__in=[OrganisationKind.TRUST, OrganisationKind.CCG]
+    ).order_by("ods_code")
     rng = random.Random(13)
     Population.objects.bulk_create(
         [
-            Population(organisation=trust, year=year, population=rng.randrange(150, 900) * 1000)
-            for trust in trusts
+            Population(organisation=body, year=year, population=rng.randrange(150, 900) * 1000)
+            for body in bodies
             for year in range(2016, 2027)
         ],
         ignore_conflicts=True,
@@ -162,7 +160,7 @@ def load_oversight(*, ods_folder: Path | None, stdout: TextIO) -> None:
         stdout.write("No published quarter: the system lens demo needs the calculation.\n")
         return
     period, run_id = latest
-    _rollup_methods()
+    _populations()
     owners = [
         User.objects.get(email="ics.lead@oversight.example"),
         User.objects.get(email="region.analyst@oversight.example"),

@@ -11,7 +11,14 @@ from metrics.catalogue.editions import EDITIONS
 from metrics.catalogue.loading import metric_row
 from metrics.catalogue.periods import PeriodLabelError, parse_label
 from metrics.catalogue.rows import APPLICABILITY_LABELS, EDITABLE_COLUMNS
-from metrics.engine.kinds import Frequency, Polarity, QuarterBasis, ValueType, choices
+from metrics.engine.kinds import (
+    Frequency,
+    Polarity,
+    QuarterBasis,
+    RollupMethod,
+    ValueType,
+    choices,
+)
 from metrics.models.catalogue import FrameworkEdition, Metric
 
 MAX_CATALOGUE_BYTES = 1_000_000  # a catalogue of ~100 metrics is ~30 KB
@@ -72,6 +79,15 @@ class MetricForm(forms.Form):
         label="Definition", required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     source = forms.CharField(label="Source", required=False)
+    rollup = forms.ChoiceField(
+        label="System roll-up",
+        required=False,
+        choices=[("", "Not rolled up"), *choices(RollupMethod)],
+        help_text="How an ICS's value is derived from its organisations' accepted values",
+    )
+    rollup_per = _number(
+        "Roll-up base", "A ratio's multiplier, e.g. 1000 for a rate per 1,000; blank: 100 for a %"
+    )
 
     def __init__(self, *args: Any, metric: Metric, **kwargs: Any) -> None:
         row = metric_row(metric)

@@ -17,7 +17,14 @@ from typing import Any
 
 from django.db import models
 
-from metrics.engine.kinds import Frequency, Polarity, QuarterBasis, ValueType, stored_values
+from metrics.engine.kinds import (
+    Frequency,
+    Polarity,
+    QuarterBasis,
+    RollupMethod,
+    ValueType,
+    stored_values,
+)
 from metrics.engine.scoring import parse_score_map
 from metrics.models.catalogue import APPLICABILITY, Metric
 
@@ -40,7 +47,11 @@ COLUMNS = (
     "scored",
     "definition",
     "source",
+    "rollup",
+    "rollup_per",
 )
+# Columns a file may leave out (files from before the system lens's roll-ups): blank when absent.
+OPTIONAL_COLUMNS = ("rollup", "rollup_per")
 # The code is a metric's identity within its edition (return files name it): load, not edit.
 EDITABLE_COLUMNS = COLUMNS[1:]
 
@@ -180,6 +191,7 @@ def validate_row(
         "scored": scored,
         "definition": c.text("definition"),
         "source": c.text("source"),
+        **_rollup(c),
     }
     _check_standard_and_floor(c, values)
     if score_map:
@@ -194,6 +206,21 @@ def validate_row(
             "score map. Set scored to no, or give a score map.",
         )
     return (None, c.problems) if c.problems else (values, [])
+
+
+def _rollup(c: _Cells) -> dict[str, Any]:
+    """How an ICS's value is derived from its organisations' (blank: it is not); a ratio's
+    base (e.g. 1000 for a rate per 1,000; blank: 100 for a percentage, else 1)."""
+    rollup = c.get("rollup")
+    methods = stored_values(RollupMethod)
+    if rollup and rollup not in methods:
+        c.problem("rollup", f'The roll-up "{rollup}" is not one of: {", ".join(methods)}.')
+    per = c.number("rollup_per", "roll-up base")
+    if per is not None and per <= 0:
+        c.problem("rollup_per", "The roll-up base must be more than 0.")
+    if per is not None and rollup != RollupMethod.RATIO:
+        c.problem("rollup_per", "Only a ratio roll-up has a base: leave it blank.")
+    return {"rollup": rollup, "rollup_per": per}
 
 
 def _applies_to(c: _Cells) -> str:
@@ -339,7 +366,7 @@ def read_rows(
 
 def _header_problems(header: Sequence[str]) -> list[CatalogueProblem]:
     problems = []
-    missing = [column for column in COLUMNS if column not in header]
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     unknown = [name for name in header if name not in COLUMNS]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if missing:

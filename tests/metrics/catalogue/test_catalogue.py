@@ -401,12 +401,12 @@ def test_duplicate_codes(loaded: None) -> None:
             ],
         ),
         (
-            SOF_TEXT.replace(",source\n", ",source,source\n", 1),
+            SOF_TEXT.replace(",rollup_per\n", ",rollup_per,source\n", 1),
             ["Line 1: The header repeats: source."],
         ),
         (
-            SOF_TEXT.replace(",CQC\n", ",CQC,extra\n", 1),
-            ["Line 2: This row has 19 values but the header has 18 columns."],
+            SOF_TEXT.replace(",CQC,,\n", ",CQC,,,extra\n", 1),
+            ["Line 2: This row has 21 values but the header has 20 columns."],
         ),
     ],
     ids=["empty", "header only", "wrong column", "repeated column", "extra value"],
