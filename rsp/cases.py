@@ -105,7 +105,24 @@ def case_open(
         decision=decision.pk if decision else None,
         lead=lead.pk if lead else None,
     )
+    _escalate(case, user)
     return case
+
+
+def _escalate(case: Case, user: User | None) -> None:
+    """A body entering a more intensive programme (mandated support → RSP) leaves the lighter
+    one: its open case is withdrawn, pointing to the new case."""
+    lighter = Case.objects.filter(
+        organisation_id=case.organisation_id,
+        state=CaseState.OPEN,
+        programme__segment__lt=case.programme.segment,
+    ).exclude(pk=case.pk)
+    for previous in lighter:
+        case_withdraw(
+            case=previous,
+            reason=f"Escalated to the {case.programme.name} (case {case.pk}).",
+            user=user,
+        )
 
 
 @transaction.atomic

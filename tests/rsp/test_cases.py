@@ -218,3 +218,27 @@ def test_closed_cases_refuse_changes(rsp_case: Case, cast: Cast):
 def test_open_case_helper_matches_the_operations(registry: Registry, cast: Cast):
     case = open_case(registry.trust_a1, segment=3, lead=cast.lead_a)
     assert case.programme.lead_kind == "regional_lead"
+
+
+def test_entering_rsp_withdraws_the_bodys_mandated_support_case(registry: Registry, cast: Cast):
+    from rsp.cases import case_open
+
+    mandated = open_case(registry.trust_a1, segment=3, lead=cast.lead_a)
+    rsp = case_open(
+        organisation=registry.trust_a1,
+        programme=Programme.objects.get(edition_code="sof-2021-22", segment=4),
+        entered_on=timezone.localdate(),
+        route="decision",
+        user=cast.lead_a,
+        what="RSP case opened.",
+    )
+    mandated.refresh_from_db()
+    assert mandated.state == CaseState.WITHDRAWN
+    assert (
+        mandated.events.get(action="withdrawn").why
+        == f"Escalated to the Recovery Support Programme (case {rsp.pk})."
+    )
+    assert [
+        f.programme
+        for f in support_open([registry.trust_a1.pk], timezone.localdate())[registry.trust_a1.pk]
+    ] == ["rsp"]
