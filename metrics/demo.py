@@ -102,7 +102,15 @@ def _load(edition: FrameworkEdition, periods: list[Period], loader: User) -> int
     for body in _submitting_bodies():
         group = body_group(body)
         shapes = [metric_shape(m) for m in metrics if group in m.applicable_groups]
-        by_period = body_values(body_id=body.pk, shapes=shapes, periods=periods, seed=SEED)
+        size, deteriorating = body_profile(body)
+        by_period = body_values(
+            body_id=body.pk,
+            shapes=shapes,
+            periods=periods,
+            seed=SEED,
+            size=size,
+            deteriorating=deteriorating,
+        )
         for index, quarter in enumerate(quarters):
             latest = index == len(periods) - 1
             state = _latest_state(rng) if latest else ReturnState.ACCEPTED
@@ -111,6 +119,19 @@ def _load(edition: FrameworkEdition, periods: list[Period], loader: User) -> int
                 quarter.files.append((body, return_csv(body.ods_code, values), state))
     # Oldest first: each quarter's outlier check reads the quarters accepted before it.
     return sum(_store(quarter, edition, loader) for quarter in quarters)
+
+
+# How much bigger than a mid-sized acute trust each kind of body is, for counts that grow
+# with size (an ICS holds several trusts; a CCG commissions for about one trust's catchment).
+KIND_SIZE = {OrganisationKind.ICS: 5.0, OrganisationKind.CCG: 1.2, OrganisationKind.TRUST: 1.0}
+DETERIORATING_SHARE = 0.05
+
+
+def body_profile(body: Organisation) -> tuple[float, bool]:
+    """The body's size (for counts) and whether it is one of the few that deteriorate."""
+    rng = random.Random(f"{SEED}:body:{body.ods_code}")
+    size = KIND_SIZE.get(OrganisationKind(body.kind), 1.0) * rng.lognormvariate(0, 0.45)
+    return round(size, 3), rng.random() < DETERIORATING_SHARE
 
 
 def _latest_state(rng: random.Random) -> ReturnState | None:

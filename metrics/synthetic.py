@@ -1,8 +1,11 @@
 """Synthetic quarterly return values with realistic shape, for the demo and the benchmarks.
 
-Each (body, metric) series has its own level drawn around the metric's standard or valid range,
-a gentle trend, month-to-month noise, and for a few series a step change (so SPC has something
-to find). Deterministic for a seed: the same call gives the same numbers.
+Each (body, metric) series has its own level drawn around the metric's typical published value
+(`metrics/typical.py`; else its standard or valid range), the national drift, a winter swing,
+point-to-point noise, for a few series a step change, and for the few deteriorating bodies a
+slide in the worse direction over the last year and a half (so SPC and flags have something to
+find). Counts that grow with a body are scaled by its size; rare events are Poisson draws.
+Deterministic for a seed: the same call gives the same numbers.
 
 ``series_block`` draws the same model for many bodies at once with numpy (the benchmarks' stress
 dataset has ~28 M values); numpy is a `bench` extra, so it is imported only there.
@@ -20,10 +23,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from metrics.engine.kinds import Frequency, ValueType
-from metrics.models.catalogue import Metric, Period
+import math
 
-STEP_CHANGE_SHARE = 0.03
+from metrics.engine.kinds import Frequency, Polarity, ValueType
+from metrics.models.catalogue import Metric, Period
+from metrics.typical import typical
+
+STEP_CHANGE_SHARE = 0.05
+# A deteriorating body slides this many between-body deviations over its last 18 months.
+DETERIORATION = 2.5
+DETERIORATION_MONTHS = 18
 
 
 @dataclass(frozen=True)
@@ -38,11 +47,45 @@ class MetricShape:
     low: float | None
     high: float | None
     integer: bool
+    noise: float | None = None  # point to point; None: a share of the spread
+    season: float = 0.0  # added in January, subtracted in July
+    drift: float = 0.0  # national change per point
+    sized: bool = False  # grows with the body's size
+    rare: bool = False  # a count of rare events: Poisson draws
+    worse: int = 0  # +1 where a higher value is worse, -1 where lower is, 0 neutral
+
+
+def _tighter(bound: float | None, plausible: float, *, upper: bool) -> float:
+    """The tighter of a catalogue bound (if any) and a plausible one."""
+    if bound is None:
+        return plausible
+    return min(bound, plausible) if upper else max(bound, plausible)
 
 
 def metric_shape(metric: Metric) -> MetricShape:
     low, high = metric.valid_min, metric.valid_max
     integer = metric.value_type in (ValueType.RATING, ValueType.COUNT)
+    known = typical(metric.code) if metric.value_type != ValueType.RATING else None
+    monthly = metric.frequency == Frequency.MONTHLY
+    if known is not None:
+        return MetricShape(
+            metric_id=metric.pk,
+            code=metric.code,
+            monthly=monthly,
+            centre=known.centre,
+            spread=known.between,
+            low=_tighter(low, known.low, upper=False),
+            high=_tighter(high, known.high, upper=True),
+            integer=integer,
+            noise=known.noise,
+            season=known.season,
+            drift=known.drift / (12 if monthly else 4),
+            sized=known.sized,
+            rare=known.rare,
+            worse={Polarity.HIGHER_BETTER: -1, Polarity.LOWER_BETTER: 1}.get(
+                Polarity(metric.polarity), 0
+            ),
+        )
     if metric.value_type == ValueType.RATING:
         centre, spread = 2.2, 0.7
     elif metric.standard is not None:
@@ -80,16 +123,46 @@ def _bounded(shape: MetricShape, value: float) -> float:
     return float(round(value)) if shape.integer else round(value, 2)
 
 
+def poisson(rate: float, rng: random.Random) -> int:
+    """A Poisson draw (Knuth's method: the rates here are small)."""
+    limit, count, product = math.exp(-max(rate, 0.0)), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def winter(point: date) -> float:
+    """1 in January, -1 in July, a cosine between."""
+    return math.cos(2 * math.pi * (point.month - 1) / 12)
+
+
 def series(
-    shape: MetricShape, points: Sequence[date], *, rng: random.Random
+    shape: MetricShape,
+    points: Sequence[date],
+    *,
+    rng: random.Random,
+    size: float = 1.0,
+    deteriorating: bool = False,
 ) -> Iterator[tuple[date, float]]:
-    """One body's values of one metric at the given month or quarter ends."""
+    """One body's values of one metric at the given month or quarter ends.
+
+    `size` scales the counts that grow with a body; a `deteriorating` body slides in the
+    metric's worse direction over its last DETERIORATION_MONTHS.
+    """
     level = rng.gauss(shape.centre, shape.spread)
     slope = rng.gauss(0, shape.spread * 0.01)
-    noise = shape.spread * (0.05 if shape.integer else 0.15)
+    noise = (
+        shape.noise
+        if shape.noise is not None
+        else (shape.spread * (0.05 if shape.integer else 0.15))
+    )
     step_at = len(points) - rng.randint(4, 9) if rng.random() < STEP_CHANGE_SHARE else None
     step = rng.choice((-1, 1)) * shape.spread * 0.8
-    if shape.integer and shape.spread < 1:  # ratings: stable, an occasional re-inspection
+    ramp = DETERIORATION_MONTHS // (1 if shape.monthly else 3)
+    slide = shape.worse * shape.spread * DETERIORATION if deteriorating else 0.0
+    scale = size if shape.sized else 1.0
+    if shape.integer and shape.spread < 1 and not shape.rare:  # ratings: an odd re-inspection
         value = _bounded(shape, level)
         for index, point in enumerate(points):
             if index and rng.random() < 0.04:
@@ -97,10 +170,15 @@ def series(
             yield point, value
         return
     for index, point in enumerate(points):
-        value = level + slope * index + rng.gauss(0, noise)
+        value = level + (slope + shape.drift) * index + shape.season * winter(point)
+        value += rng.gauss(0, noise) if noise else 0.0
         if step_at is not None and index >= step_at:
             value += step
-        yield point, _bounded(shape, value)
+        value += slide * max(0.0, 1 - (len(points) - 1 - index) / ramp)
+        if shape.rare:
+            yield point, _bounded(shape, poisson(value * scale, rng))
+        else:
+            yield point, _bounded(shape, value * scale)
 
 
 def series_block(shape: MetricShape, *, bodies: int, points: int, seed: int) -> np.ndarray:
@@ -146,8 +224,11 @@ def body_values(
     shapes: Sequence[MetricShape],
     periods: Sequence[Period],
     seed: int,
+    size: float = 1.0,
+    deteriorating: bool = False,
 ) -> dict[int, list[tuple[int, date, float]]]:
-    """Every value of one body, keyed by the index of the period it belongs to."""
+    """Every value of one body, keyed by the index of the period it belongs to (`size` and
+    `deteriorating` as for `series`)."""
     by_period: dict[int, list[tuple[int, date, float]]] = {i: [] for i in range(len(periods))}
     timelines = {
         monthly: [
@@ -158,7 +239,9 @@ def body_values(
     for shape in shapes:
         rng = random.Random(f"{seed}:{body_id}:{shape.code}")
         points = timelines[shape.monthly]
-        values = series(shape, [p for _, p in points], rng=rng)
+        values = series(
+            shape, [p for _, p in points], rng=rng, size=size, deteriorating=deteriorating
+        )
         for (index, _), (point, value) in zip(points, values, strict=True):
             by_period[index].append((shape.metric_id, point, value))
     return by_period
