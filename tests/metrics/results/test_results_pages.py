@@ -149,7 +149,7 @@ def test_metric_page_explains_rank_quartile_and_score(cast: Cast, picture: Pictu
     # Standard 95, met by nobody: the five are spread between 2.00 and 4.00.
     assert "Score 4.00 = 2.00 + 2.00 × (5 − 1)/(5 − 1) = 4.0000" in words
     assert "neither meeting the standard nor failing the floor" in words
-    assert "P25 P50 (median) P75 Bodies (n) Method 69 74 84 5" in words
+    assert "P25 P50 (median) P75 Bodies (n) Method 69.0 74.0 84.0 5" in words
     assert "Linear interpolation between closest ranks" in words
 
 
