@@ -20,6 +20,8 @@ from metrics.results.explain import (
     quarter_choices,
     quartile_tag,
 )
+from metrics.results.flag_groups import CONCERN, STRENGTH, flag_groups
+from metrics.results.opening_quarter import latest_quarter_note, opening_quarter
 from metrics.results.selectors import quarter_pick, quarters_with_results
 from oversight.models import Organisation
 
@@ -37,8 +39,12 @@ def _organisation(request: HttpRequest, code: str) -> Organisation:
 def profile(request: HttpRequest, code: str) -> HttpResponse:
     organisation = _organisation(request, code)
     quarters = quarters_with_results()
-    current, previous = quarter_pick(quarters, request.GET.get("period"))
+    asked = request.GET.get("period")
+    if not asked and (opening := opening_quarter(organisation, quarters)) is not None:
+        asked = opening.period.label
+    current, previous = quarter_pick(quarters, asked)
     themes, flags = profile_themes(organisation, current, previous) if current else ([], [])
+    groups = flag_groups(flags)
     return render(
         request,
         "metrics/results/profile.html",
@@ -49,6 +55,10 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
             "choices": quarter_choices(quarters),
             "themes": themes,
             "flags": flags,
+            "flag_groups": groups,
+            "latest_note": latest_quarter_note(organisation, current, quarters),
+            "concerns": sum(g.count for g in groups if g.nature == CONCERN),
+            "strengths": sum(g.count for g in groups if g.nature == STRENGTH),
             "concern_kinds": CONCERN_KINDS,
             "good_kinds": STRENGTH_KINDS,
             "breadcrumbs": [

@@ -7,6 +7,7 @@ A&E performance falls to 48% in the last quarter (SPC concern outside the limits
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -249,11 +250,47 @@ def test_page_query_counts_are_fixed(
 ) -> None:
     # Session and user (2), permissions (2), scope label (1), then each page's own reads.
     # RA1 has many flags and RB2 few: same counts. The profile reads the body's published
-    # segment too (segmentation's published_segment tag): one query.
+    # segment too (segmentation's published_segment tag): one query; and which quarter to open
+    # on (the body's accepted quarters), the latest quarter and the body's return for it (the
+    # note on why it is not shown): three.
     for code in ("RA1", "RB2"):
-        _count(django_assert_num_queries, cast.national, f"/organisations/{code}/profile/", 13)
+        _count(django_assert_num_queries, cast.national, f"/organisations/{code}/profile/", 16)
         # M01 has a standard: one more query ranks the body among those scored by rank.
         _count(django_assert_num_queries, cast.national, f"/organisations/{code}/metrics/M01/", 13)
         _count(django_assert_num_queries, cast.national, f"/organisations/{code}/metrics/M02/", 12)
     _count(django_assert_num_queries, cast.lead_a, "/runs/", 8)
     _count(django_assert_num_queries, cast.lead_a, f"/runs/{picture.latest_run.pk}/", 9)
+
+
+def test_the_profile_opens_on_the_latest_quarter_the_body_has_accepted_data_for(
+    cast: Cast, picture: Picture
+) -> None:
+    from metrics.models.returns import Return
+
+    latest = picture.latest
+    Return.objects.filter(organisation__ods_code="RA1", period=latest).update(
+        accepted_version=None, state="signed_off"
+    )
+    page = client_for(cast.national).get("/organisations/RA1/profile/")
+    assert page.context["quarter"].period == picture.periods[-2]
+    words = unescape(text(page.content.decode()))
+    assert (
+        f"{latest.label} is not shown: Trust A1's return for it is signed off and awaits "
+        "regional review. Results come once it is accepted and recalculated."
+    ) in words
+    other = client_for(cast.national).get("/organisations/RB2/profile/")
+    assert other.context["quarter"].period == latest
+    assert f"{latest.label} is not shown" not in text(other.content.decode())
+
+
+def test_the_profile_groups_flags_by_kind_concerns_first(cast: Cast, picture: Picture) -> None:
+    page = client_for(cast.national).get("/organisations/RA1/profile/")
+    groups = page.context["flag_groups"]
+    assert groups
+    natures = [g.nature for g in groups]
+    assert natures == sorted(natures, key=["concern", "strength", "other"].index)
+    words = text(page.content.decode())
+    first = groups[0]
+    assert f"{first.label} ({first.count})" in words
+    assert words.count("Raised by calculation run") == 0
+    assert f"raised by calculation run {picture.latest_run.pk}" in words
