@@ -85,7 +85,14 @@ def own_return_task(
 ) -> Task:
     submitted = record is not None and record.current_version_id is not None
     state = record.state if record is not None and submitted else ""
-    todo = [a for a in actions if a.allowed and a.action != "reopen"]
+    # Uploading again stays possible while the window is open, but it is the next step only for
+    # a return not yet submitted or sent back.
+    uploading_is_next = not state or state == ReturnState.RETURNED
+    todo = [
+        a
+        for a in actions
+        if a.allowed and a.action != "reopen" and (a.action != "upload" or uploading_is_next)
+    ]
     if todo:
         hint = "Next step: " + "; ".join(a.label.lower() for a in todo) + "."
     elif state:

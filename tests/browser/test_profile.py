@@ -28,8 +28,8 @@ def test_regional_lead_reads_a_profile_and_an_spc_chart(
     expect(row).to_contain_text("Down from 81 (worse)")
     expect(row).to_contain_text("Special cause concern — low")
     expect(row).to_contain_text("Consistently fail")
-    flags = page.locator("#flags + ul")
-    expect(flags).to_contain_text("Dramatic drop")
+    # Flags grouped by kind, concerns first, each kind a heading with its count.
+    expect(page.locator("#flags-dramatic_drop")).to_contain_text("Concern Dramatic drop (1)")
     screenshot(page, "profile-regional-lead")
     quality.screenshot(path=str(ARTIFACTS / "profile-quality-table.png"))
     assert_accessible(page)

@@ -65,7 +65,18 @@ def test_the_submitter_sees_their_return_and_its_next_step(world, cast: Cast) ->
     assert "Your 2021-22 Q3 return" in page
     assert "Trust A1: 2021-22 Q3 return" in page
     assert "Submitted" in page
-    assert "Next step: upload a new version." in page
+    assert "Next step: sign-off by the body's approver." in page
+
+
+def test_the_submitter_is_asked_to_upload_a_return_not_yet_sent(
+    world, cast: Cast, registry: Registry
+) -> None:
+    from accounts.roles import Role
+    from accounts.scope import role_grant
+
+    role_grant(user=cast.submitter, role=Role.ORGANISATION_SUBMITTER, node=registry.trust_a2)
+    page = text(client_for(cast.submitter).get("/"))
+    assert "Trust A2: 2021-22 Q3 return Next step: upload a new version. Not submitted" in page
 
 
 def test_the_approver_is_asked_to_sign_off(world, cast: Cast) -> None:
