@@ -114,6 +114,42 @@ class RoleAssignment(models.Model):
         return node.name if node is not None else "England"
 
 
+class AuditEvent(models.Model):
+    """Who changed the registry or someone's access, when, and what changed: the audit record
+    of every write that has no history of its own (returns, catalogue and segmentation keep
+    theirs)."""
+
+    class Action(models.TextChoices):
+        ROLE_GRANTED = "role_granted", "Role granted"
+        ROLE_REVOKED = "role_revoked", "Role revoked"
+        SECTOR_CHANGED = "sector_changed", "Sector changed"
+        PERIODS_CREATED = "periods_created", "Quarters created"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        help_text="The user whose access changed",
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 # Direct foreign-key object permissions (django-guardian): one indexed table per scope node,
 # so "which organisations may this user see" is a join, not a generic-relation scan.
 class RegionUserObjectPermission(UserObjectPermissionBase):

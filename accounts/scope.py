@@ -18,14 +18,17 @@ from django.db.models import Model, Q, QuerySet
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.audit import audit_record
 from accounts.models import (
+    AuditEvent,
     OrganisationUserObjectPermission,
     RegionUserObjectPermission,
     RoleAssignment,
     SystemUserObjectPermission,
     User,
 )
-from accounts.roles import ROLE_ACTIONS, ROLE_LEVELS, VIEW, Level, Role
+from accounts.roles import EDIT_REGISTRY, ROLE_ACTIONS, ROLE_LEVELS, VIEW, Level, Role
+from oversight.errors import NotFound, NotPermitted
 from oversight.models import Organisation, Region, System
 
 Node = Region | System | Organisation
@@ -68,18 +71,25 @@ def level_of(node: Node | None) -> Level:
     ]
 
 
+def require_role_manager(actor: User | None) -> None:
+    """Roles are given and taken by the national team (``actor`` None: the service itself)."""
+    if actor is not None and not is_national(actor, EDIT_REGISTRY):
+        raise NotPermitted("Only the national team gives and takes roles.")
+
+
 @transaction.atomic
 def role_grant(
     *, user: User, role: str, node: Node | None, granted_by: User | None = None
 ) -> RoleAssignment:
     """Give `user` the role over `node` (None: all of England); safe to repeat."""
+    require_role_manager(granted_by)
     level = level_of(node)
     if level not in ROLE_LEVELS[role]:
         allowed = " or ".join(LEVEL_WORDS[each] for each in sorted(ROLE_LEVELS[role]))
         raise ValidationError(
             f"The role {Role(role).label} is held over {allowed}, not over {LEVEL_WORDS[level]}."
         )
-    assignment, _ = RoleAssignment.objects.get_or_create(
+    assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
         region=node if isinstance(node, Region) else None,
@@ -88,13 +98,31 @@ def role_grant(
         defaults={"granted_by": granted_by},
     )
     _apply_permissions(user, role, node)
+    if created:
+        audit_record(
+            AuditEvent.Action.ROLE_GRANTED,
+            actor=granted_by,
+            subject=user,
+            organisation=node if isinstance(node, Organisation) else None,
+            role=role,
+            scope=assignment.scope_name,
+        )
     return assignment
 
 
 @transaction.atomic
-def role_revoke(*, assignment: RoleAssignment) -> None:
+def role_revoke(*, assignment: RoleAssignment, revoked_by: User | None = None) -> None:
     """Remove one assignment and the permissions no other assignment of the user still gives."""
+    require_role_manager(revoked_by)
     user, node = assignment.user, assignment.node
+    audit_record(
+        AuditEvent.Action.ROLE_REVOKED,
+        actor=revoked_by,
+        subject=user,
+        organisation=node if isinstance(node, Organisation) else None,
+        role=assignment.role,
+        scope=assignment.scope_name,
+    )
     assignment.delete()
     remaining = RoleAssignment.objects.filter(
         user=user,
@@ -199,6 +227,64 @@ def can(user: AnyUser, action: str, organisation: Organisation) -> bool:
     if organisation.system is not None:
         chain.insert(1, organisation.system)
     return any(checker.has_perm(codename(action, type(node)), node) for node in chain)
+
+
+# --- fetch and authorise: one helper per resource, pages and API alike ------------------------
+
+NO_SUCH_ORGANISATION = "No such organisation."
+
+
+def normalise_ods_code(code: str) -> str:
+    """The registry stores ODS codes upper case; links, forms and API callers may not."""
+    return code.strip().upper()
+
+
+def require(user: AnyUser, action: str, organisation: Organisation, what: str) -> None:
+    """Refuse unless the user may do `action` on the body. Someone who may not even see it hears
+    what they would hear of a body that does not exist (NotFound); someone who may see it but
+    not do this hears what they may not do (NotPermitted, e.g. "may not submit its returns")."""
+    if can(user, action, organisation):
+        return
+    if action != VIEW and can(user, VIEW, organisation):
+        raise NotPermitted(f"You can see {organisation.name} but may not {what}.")
+    raise NotFound(NO_SUCH_ORGANISATION)
+
+
+def organisation_for(
+    user: AnyUser, code: str, action: str = VIEW, what: str = "do this"
+) -> Organisation:
+    """The body with this ODS code if the user may see it (and do `action` on it); NotFound
+    for "not yours" and "does not exist" alike."""
+    organisation = (
+        organisations_visible_to(user)
+        .select_related("region", "system")
+        .filter(ods_code=normalise_ods_code(code))
+        .first()
+    )
+    if organisation is None:
+        raise NotFound(NO_SUCH_ORGANISATION)
+    if action != VIEW:
+        require(user, action, organisation, what)
+    return organisation
+
+
+def region_for(user: AnyUser, code: str) -> Region:
+    region = regions_visible_to(user).filter(ods_code=normalise_ods_code(code)).first()
+    if region is None:
+        raise NotFound("No such region.")
+    return region
+
+
+def system_for(user: AnyUser, code: str) -> System:
+    found = (
+        systems_visible_to(user)
+        .select_related("region")
+        .filter(ods_code=normalise_ods_code(code))
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such ICS.")
+    return found
 
 
 def scope_label(user: AnyUser) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from oversight.models import Organisation, OrganisationKind, Sector
+from oversight.models import OrganisationKind, Sector
 
 
 class DirectoryFilterForm(forms.Form):
@@ -15,12 +15,11 @@ class DirectoryFilterForm(forms.Form):
     )
 
 
-class SectorForm(forms.ModelForm):
-    class Meta:
-        model = Organisation
-        fields = ["sector"]
-        help_texts = {"sector": "Trusts are compared with trusts of the same sector."}
+class SectorForm(forms.Form):
+    """The sector of one trust (the change: ``accounts.registry.organisation_sector_set``)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["sector"].required = True
+    sector = forms.ChoiceField(
+        label="Sector",
+        choices=[("", "---------"), *Sector.choices],
+        help_text="Trusts are compared with trusts of the same sector.",
+    )

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the answer of the view (and of Django's DEBUG error pages) first.
     "oversight.middleware.BrandedErrorPages",
+    # Domain errors a page did not handle become their 404/403/409 page with the reason.
+    "oversight.pages.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "oversight.urls"

@@ -8,15 +8,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.home import home_sections
+from accounts.registry import organisation_sector_set
 from accounts.roles import EDIT_REGISTRY
-from accounts.scope import can, request_user
+from accounts.scope import can, organisation_for, region_for, request_user, system_for
+from oversight.errors import NotFound
 from oversight.forms import DirectoryFilterForm, SectorForm
-from oversight.models import OrganisationKind, SectorSource
+from oversight.models import OrganisationKind
 from oversight.selectors import organisation_list, region_list, system_list
 
 PAGE_SIZE = 50
@@ -60,7 +62,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_object_or_404(region_list(user=request.user), ods_code=code)
+    region = region_for(request.user, code)
     systems = system_list(user=request.user).filter(region=region).order_by("name")
     return render(
         request,
@@ -75,7 +77,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def system_detail(request: HttpRequest, code: str) -> HttpResponse:
-    system = get_object_or_404(system_list(user=request.user), ods_code=code)
+    system = system_for(request.user, code)
     organisations = (
         organisation_list(user=request.user)
         .filter(system=system)
@@ -91,9 +93,7 @@ def system_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = get_object_or_404(
-        organisation_list(user=request.user).prefetch_related("predecessors"), ods_code=code
-    )
+    organisation = organisation_for(request.user, code)
     return render(
         request,
         "oversight/organisation_detail.html",
@@ -108,16 +108,15 @@ def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_sector(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = get_object_or_404(
-        organisation_list(user=request.user), ods_code=code, kind=OrganisationKind.TRUST
-    )
-    if not can(request.user, EDIT_REGISTRY, organisation):
-        raise Http404
-    form = SectorForm(request.POST or None, instance=organisation)
+    user = request_user(request)
+    organisation = organisation_for(user, code, EDIT_REGISTRY, "change its sector")
+    if organisation.kind != OrganisationKind.TRUST:
+        raise NotFound("Only trusts have a sector page.")
+    form = SectorForm(request.POST or None, initial={"sector": organisation.sector})
     if request.method == "POST" and form.is_valid():
-        organisation = form.save(commit=False)
-        organisation.sector_source = SectorSource.EDITED
-        organisation.save(update_fields=["sector", "sector_source"])
+        organisation = organisation_sector_set(
+            organisation=organisation, sector=form.cleaned_data["sector"], user=user
+        )
         messages.success(
             request, f"Sector of {organisation.name} set to {organisation.get_sector_display()}."
         )

@@ -5,11 +5,11 @@ their scope."""
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 
 from accounts.models import RoleAssignment
 from accounts.scope import AnyUser, is_national, organisations_visible_to
 from metrics.models.calculation import CalculationRun, CurrentRun, RunInput
+from oversight.errors import NotFound
 
 # --- runs --------------------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def runs_all() -> QuerySet[CalculationRun]:
 def run_get(*, user: AnyUser, run_id: int) -> CalculationRun:
     run = runs_list(user=user).filter(pk=run_id).first()
     if run is None:
-        raise Http404("No such run")
+        raise NotFound("No such run")
     return run
 
 

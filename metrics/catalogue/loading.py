@@ -24,8 +24,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from accounts.models import User
-from accounts.roles import EDIT_CATALOGUE
-from accounts.scope import AnyUser, is_national
+from metrics.catalogue.access import require_catalogue_editor
 from metrics.catalogue.editions import EDITIONS, EditionSpec
 from metrics.catalogue.rows import (
     COLUMNS,
@@ -76,11 +75,6 @@ class CatalogueLoadReport:
         )
 
 
-def can_edit_catalogue(user: AnyUser) -> bool:
-    """The national team (national admins) keeps the catalogue and creates periods."""
-    return is_national(user, EDIT_CATALOGUE)
-
-
 def metric_row(metric: Metric) -> dict[str, str]:
     """The metric as one CSV row, in canonical text (needs metric.theme; select_related it)."""
     return canonical_row(
@@ -109,6 +103,7 @@ def catalogue_load(*, edition_code: str, csv_text: str, actor: User | None) -> C
     Raises CatalogueError, writing nothing, if any row is wrong or if a metric that already
     has values in returns would be removed.
     """
+    require_catalogue_editor(actor)
     spec = EDITIONS.get(edition_code)
     existing = FrameworkEdition.objects.filter(code=edition_code).first()
     if existing is not None:
@@ -175,6 +170,7 @@ def metric_update(*, metric: Metric, changes: Mapping[str, object], actor: User 
     or as Python values. Raises CatalogueError (column set, no line) when a value is wrong.
     Raises the catalogue version and records an EDITED event, unless nothing changed.
     """
+    require_catalogue_editor(actor)
     unknown = sorted(set(changes) - set(EDITABLE_COLUMNS))
     if unknown:
         raise ValueError(f"not editable: {', '.join(unknown)}")

@@ -24,6 +24,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from metrics.catalogue.access import require_catalogue_editor
 from metrics.models.catalogue import Period
 
 DUE_WORKING_DAYS = 20
@@ -105,19 +108,22 @@ def period_from_label(label: str) -> Period:
 
 
 @transaction.atomic
-def periods_create(*, year: int) -> list[Period]:
-    """The four quarters of the financial year starting in April `year`, created if absent.
+def periods_create(*, year: int, actor: User | None = None) -> list[Period]:
+    """The four quarters of the financial year starting in April `year`, created if absent,
+    with an audit record naming those created (``actor`` None: a command or the demo).
 
     Idempotent: quarters that already exist are returned as they are (their windows may have
     been changed on purpose and are not reset).
     """
+    require_catalogue_editor(actor)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise PeriodLabelError(f"{year_label(year)} is outside the years this service covers.")
-    periods = []
+    periods: list[Period] = []
+    made: list[str] = []
     for quarter in (1, 2, 3, 4):
         start, end = quarter_dates(year, quarter)
         opens_on, due_on, closes_on = default_window(end)
-        period, _ = Period.objects.get_or_create(
+        period, created = Period.objects.get_or_create(
             year=year,
             quarter=quarter,
             defaults={
@@ -129,6 +135,10 @@ def periods_create(*, year: int) -> list[Period]:
             },
         )
         periods.append(period)
+        if created:
+            made.append(period.label)
+    if made:
+        audit_record(AuditEvent.Action.PERIODS_CREATED, actor=actor, quarters=made)
     return periods
 
 

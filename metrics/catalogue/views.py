@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.scope import request_user
+from metrics.catalogue.access import can_edit_catalogue
 from metrics.catalogue.forms import CatalogueUploadForm, MetricForm, PeriodsCreateForm
 from metrics.catalogue.loading import (
     CatalogueError,
-    can_edit_catalogue,
     catalogue_export,
     catalogue_load,
     metric_row,
@@ -121,7 +122,9 @@ def metric_edit(request: HttpRequest, edition: str, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             before = metric.edition.catalogue_version
-            updated = metric_update(metric=metric, changes=form.changes(), actor=request.user)  # type: ignore[arg-type]
+            updated = metric_update(
+                metric=metric, changes=form.changes(), actor=request_user(request)
+            )
         except CatalogueError as error:
             for problem in error.problems:
                 field = problem.column if problem.column in form.fields else None
@@ -170,7 +173,7 @@ def catalogue_upload(request: HttpRequest) -> HttpResponse:
             report = catalogue_load(
                 edition_code=form.cleaned_data["edition"],
                 csv_text=form.cleaned_data["file"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
             )
         except CatalogueError as error:
             # Problems are in the file, so each one points the reader at the file control.
@@ -201,7 +204,7 @@ def period_create(request: HttpRequest) -> HttpResponse:
         return _period_page(request, form)
     year = form.cleaned_data["year"]
     existing = Period.objects.filter(year=year).count()
-    periods_create(year=year)
+    periods_create(year=year, actor=request_user(request))
     if existing == 4:
         messages.info(request, f"The quarters of {year_label(year)} already exist.")
     else:

@@ -14,13 +14,13 @@ from typing import Any, TypeVar, cast
 
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
-from accounts.scope import AnyUser, organisations_visible_to
+from accounts.scope import AnyUser, normalise_ods_code, organisations_visible_to
 from metrics.catalogue.periods import PeriodLabelError, parse_label, period_q
 from metrics.models.calculation import CalculationRun, CurrentRun
 from metrics.models.catalogue import Period
 from metrics.models.results import Flag, MetricResult, QuartileThreshold, SpcSeries
+from oversight.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -122,7 +122,7 @@ def spc_series_get(
     """
     queryset = _of_run(cast(QuerySet[SpcSeries], SpcSeries.objects.all()), run_id)
     queryset = _in_scope(queryset, user).filter(
-        organisation__ods_code=ods_code, metric__code=metric_code
+        organisation__ods_code=normalise_ods_code(ods_code), metric__code=metric_code
     )
     if period:
         queryset = queryset.filter(period_q(period))
@@ -132,7 +132,7 @@ def spc_series_get(
         .first()
     )
     if series is None:
-        raise Http404("No SPC series for this body and metric")
+        raise NotFound("No SPC series for this body and metric")
     return series
 
 
@@ -171,14 +171,14 @@ def quarter_pick(
         try:
             year, quarter = parse_label(text)
         except PeriodLabelError:
-            raise Http404(f"{text} is not a quarter") from None
+            raise NotFound(f"{text} is not a quarter") from None
         matches = [
             i
             for i, q in enumerate(quarters)
             if (q.period.year, q.period.quarter) == (year, quarter)
         ]
         if not matches:
-            raise Http404(f"No results for {text}")
+            raise NotFound(f"No results for {text}")
         chosen = matches[0]
     if not quarters:
         return None, None

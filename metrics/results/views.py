@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from accounts.scope import organisations_visible_to
+from accounts.scope import organisation_for
 from metrics.models.catalogue import Metric
 from metrics.results.explain import (
     CONCERN_KINDS,
@@ -29,9 +29,7 @@ PAGE_SIZE = 50
 
 
 def _organisation(request: HttpRequest, code: str) -> Organisation:
-    return get_object_or_404(
-        organisations_visible_to(request.user).select_related("region", "system"), ods_code=code
-    )
+    return organisation_for(request.user, code)
 
 
 @login_required

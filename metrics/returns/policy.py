@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import REOPEN_RETURN, REVIEW_RETURN, SIGN_OFF_RETURN, SUBMIT_RETURN
-from accounts.scope import can, organisations_visible_to
+from accounts.scope import can, organisations_visible_to, require
 from metrics.catalogue.periods import WindowStatus, window_status
 from metrics.models.catalogue import Period
 from metrics.models.returns import (
@@ -26,17 +26,15 @@ from metrics.models.returns import (
     Severity,
 )
 from metrics.returns.context import FindingData
+from oversight.errors import ActionRefused
 from oversight.models import Organisation
 
 HISTORY_QUARTERS = 12
 
 
-class ReturnActionRefused(Exception):
-    """An action the return's state, window or the user's role does not allow; says why."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+class ReturnActionRefused(ActionRefused):
+    """An action the return's state or window does not allow now; says why (409). What the
+    user's role does not allow is ``NotPermitted`` (403), raised by ``require_permission``."""
 
 
 class ReturnRejected(Exception):
@@ -66,8 +64,9 @@ def return_window(return_record: Return | None, period: Period) -> WindowStatus:
 
 
 def require_permission(user: User, action: str, organisation: Organisation, what: str) -> None:
-    if not can(user, action, organisation):
-        raise ReturnActionRefused(f"You do not have permission to {what} for {organisation.name}.")
+    """The one permission rule of returns, for pages, API, bulk upload and commands alike:
+    NotFound outside the user's scope, NotPermitted ("may not <what>") within it."""
+    require(user, action, organisation, what)
 
 
 def upload_refusal(

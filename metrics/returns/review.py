@@ -26,6 +26,7 @@ from metrics.models.returns import (
 from metrics.returns.events import event_record
 from metrics.returns.policy import ReturnActionRefused, current_version_of, require_permission
 from metrics.returns.signals import version_accepted
+from oversight.errors import InputRejected
 from oversight.models import Organisation
 
 
@@ -35,8 +36,8 @@ def findings_justify(
 ) -> list[Finding]:
     """Record why each warning is right as it is; needed before sign-off."""
     organisation = return_record.organisation
-    if not (can(user, SUBMIT_RETURN, organisation) or can(user, SIGN_OFF_RETURN, organisation)):
-        raise ReturnActionRefused(f"You cannot justify warnings for {organisation.name}.")
+    if not can(user, SIGN_OFF_RETURN, organisation):
+        require_permission(user, SUBMIT_RETURN, organisation, "justify its warnings")
     if return_record.state != ReturnState.SUBMITTED:
         raise ReturnActionRefused("Warnings can only be justified before the return is signed off.")
     version = current_version_of(return_record)
@@ -62,7 +63,7 @@ def findings_justify(
 @transaction.atomic
 def return_sign_off(*, return_record: Return, user: User) -> Return:
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
-    require_permission(user, SIGN_OFF_RETURN, return_record.organisation, "sign off returns")
+    require_permission(user, SIGN_OFF_RETURN, return_record.organisation, "sign off its returns")
     if return_record.state != ReturnState.SUBMITTED:
         raise ReturnActionRefused(
             "Only a submitted return can be signed off; this one is "
@@ -85,7 +86,7 @@ def return_sign_off(*, return_record: Return, user: User) -> Return:
 
 
 def require_review(return_record: Return, user: User) -> ReturnVersion:
-    require_permission(user, REVIEW_RETURN, return_record.organisation, "review returns")
+    require_permission(user, REVIEW_RETURN, return_record.organisation, "review its returns")
     if return_record.state != ReturnState.SIGNED_OFF:
         raise ReturnActionRefused(
             "Only a signed-off return can be accepted or sent back; this one is "
@@ -117,7 +118,8 @@ def return_send_back(*, return_record: Return, user: User, reason: str) -> Retur
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     version = require_review(return_record, user)
     if not reason.strip():
-        raise ReturnActionRefused("Say why the return is being sent back.")
+        message = "Say why the return is being sent back."
+        raise InputRejected(message, {"reason": [message]})
     version.reviewed_by, version.reviewed_at = user, timezone.now()
     version.review_reason = reason.strip()
     version.save(update_fields=["reviewed_by", "reviewed_at", "review_reason"])
@@ -138,11 +140,13 @@ def return_reopen(
     expires_at: datetime,
 ) -> Reopening:
     """Let one body submit outside the window (or change an accepted return) until expiry."""
-    require_permission(user, REOPEN_RETURN, organisation, "reopen returns")
+    require_permission(user, REOPEN_RETURN, organisation, "reopen its returns")
     if not reason.strip():
-        raise ReturnActionRefused("Say why the return is being reopened.")
+        message = "Say why the return is being reopened."
+        raise InputRejected(message, {"reason": [message]})
     if expires_at <= timezone.now():
-        raise ReturnActionRefused("The reopening must expire in the future.")
+        message = "The reopening must expire in the future."
+        raise InputRejected(message, {"expires_at": [message]})
     return_record, _ = Return.objects.get_or_create(
         organisation=organisation,
         period=period,

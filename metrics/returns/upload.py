@@ -56,7 +56,7 @@ def return_preview(
     user: User,
 ) -> Preview:
     """Validate a file and compare it with the last version. Raises FileRejected for bad files."""
-    require_permission(user, SUBMIT_RETURN, organisation, "submit returns")
+    require_permission(user, SUBMIT_RETURN, organisation, "submit its returns")
     return _preview(organisation, period, edition, file_name, content, user)
 
 
@@ -108,7 +108,7 @@ def return_upload(
     Raises FileRejected (bad file), ReturnRejected (blocking findings), NotPermitted (role) or
     ReturnActionRefused (window or state); in each case nothing is stored.
     """
-    require_permission(user, SUBMIT_RETURN, organisation, "submit returns")
+    require_permission(user, SUBMIT_RETURN, organisation, "submit its returns")
     return_record = (
         Return.objects.select_for_update()
         .filter(organisation=organisation, period=period, edition=edition)
@@ -143,7 +143,7 @@ def draft_create(
 
     Raises FileRejected for a file that cannot be read at all (nothing is kept then).
     """
-    require_permission(user, SUBMIT_RETURN, organisation, "submit returns")
+    require_permission(user, SUBMIT_RETURN, organisation, "submit its returns")
     preview = _preview(organisation, period, edition, file_name, content, user)
     ReturnDraft.objects.filter(
         organisation=organisation, period=period, edition=edition, uploaded_by=user

@@ -127,13 +127,30 @@ def test_the_detail_page_offers_the_change_link_only_to_who_may_edit(
     assert link not in logged_in(cast.lead_a).get("/organisations/RA1/").content.decode()
 
 
-@pytest.mark.parametrize("member", ["lead_a", "ics_lead", "submitter", "lead_b", "outsider"])
-def test_others_get_404_on_the_sector_page(cast: Cast, registry: Registry, member: str) -> None:
+@pytest.mark.parametrize(
+    ("member", "status"),
+    [("lead_a", 403), ("ics_lead", 403), ("submitter", 403), ("lead_b", 404), ("outsider", 404)],
+)
+def test_others_are_refused_the_sector_page(
+    cast: Cast, registry: Registry, member: str, status: int
+) -> None:
+    """Who may see the trust hears they may not change it (403, saying so); who may not see it
+    hears what they would of a trust that does not exist (404)."""
     client = logged_in(getattr(cast, member))
 
-    assert client.get("/organisations/RA1/sector/").status_code == 404
-    assert client.post("/organisations/RA1/sector/", {"sector": "community"}).status_code == 404
+    page = client.get("/organisations/RA1/sector/")
+    assert page.status_code == status
+    if status == 403:
+        assert "You can see Trust A1 but may not change its sector." in page.content.decode()
+    else:
+        assert "Trust A1" not in page.content.decode()
+    assert client.post("/organisations/RA1/sector/", {"sector": "community"}).status_code == status
     assert Organisation.objects.get(pk=registry.trust_a1.pk).sector == "acute"
+
+
+def test_the_sector_page_takes_the_ods_code_in_any_case(cast: Cast, registry: Registry) -> None:
+    assert logged_in(cast.national).get("/organisations/ra1/sector/").status_code == 200
+    assert logged_in(cast.outsider).get("/organisations/ra1/").status_code == 404
 
 
 def test_only_trusts_have_a_sector_page(cast: Cast) -> None:

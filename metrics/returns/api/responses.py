@@ -24,9 +24,6 @@ from metrics.returns.api.serializers import (
     ValueChangeSerializer,
 )
 from metrics.returns.downloads import CONTENT_TYPES
-from metrics.returns.policy import (
-    ReturnActionRefused,
-)
 from metrics.returns.upload import Preview
 
 
@@ -49,10 +46,6 @@ def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
         {"detail": message, "findings": findings_out(findings)},
         status=status.HTTP_400_BAD_REQUEST,
     )
-
-
-def conflict(refused: ReturnActionRefused) -> Response:
-    return Response({"detail": refused.message}, status=status.HTTP_409_CONFLICT)
 
 
 def dry_run_payload(preview: Preview) -> dict[str, Any]:

@@ -17,15 +17,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
-from accounts.roles import REOPEN_RETURN, REVIEW_RETURN, SIGN_OFF_RETURN, SUBMIT_RETURN
-from accounts.scope import can, organisations_visible_to, request_user
+from accounts.roles import REVIEW_RETURN, SUBMIT_RETURN
+from accounts.scope import organisation_for, organisations_visible_to, request_user
 from metrics.catalogue.editions import edition_for
 from metrics.catalogue.periods import PeriodLabelError, parse_label, period_from_label
 from metrics.models.catalogue import FrameworkEdition, Period
@@ -38,7 +37,6 @@ from metrics.models.returns import (
 from metrics.returns.api.responses import (
     CsvRenderer,
     XlsxRenderer,
-    conflict,
     dry_run_payload,
     refusals,
     rejection,
@@ -63,7 +61,6 @@ from metrics.returns.downloads import CONTENT_TYPES, template_download
 from metrics.returns.file import MAX_FILE_BYTES, FileRejected
 from metrics.returns.policy import (
     NextAction,
-    ReturnActionRefused,
     ReturnRejected,
     next_actions,
     next_actions_many,
@@ -76,7 +73,6 @@ from metrics.returns.review import (
     return_sign_off,
 )
 from metrics.returns.upload import return_preview, return_upload
-from oversight.models import Organisation
 
 
 def _period(text: str, field: str = "period") -> Period:
@@ -93,18 +89,6 @@ def _edition(period: Period) -> FrameworkEdition:
         raise ValidationError(
             {"period": [f"The framework edition for {period.label} is not loaded yet."]}
         ) from missing
-
-
-def _organisation(user: User, ods_code: str) -> Organisation:
-    organisation = organisations_visible_to(user).filter(ods_code=ods_code.strip().upper()).first()
-    if organisation is None:
-        raise NotFound(f"No organisation {ods_code} within your scope.")
-    return organisation
-
-
-def require_permission(user: User, action_name: str, organisation: Organisation, what: str) -> None:
-    if not can(user, action_name, organisation):
-        raise PermissionDenied(f"You can see {organisation.name} but may not {what}.")
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -204,10 +188,11 @@ class ReturnViewSet(viewsets.GenericViewSet):
         given = UploadInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        organisation = _organisation(user, data["organisation"])
+        organisation = organisation_for(
+            user, data["organisation"], SUBMIT_RETURN, "submit its returns"
+        )
         period = _period(data["period"])
         edition = _edition(period)
-        require_permission(user, SUBMIT_RETURN, organisation, "submit its returns")
         upload = data["file"]
         if upload.size > MAX_FILE_BYTES:
             return rejection(
@@ -230,8 +215,6 @@ class ReturnViewSet(viewsets.GenericViewSet):
             return rejection(rejected.message)
         except ReturnRejected as rejected:
             return rejection(str(rejected), rejected.findings)
-        except ReturnActionRefused as refused:
-            return conflict(refused)
         result = {
             "return_id": version.return_record_id,
             "duplicate": not created,
@@ -249,20 +232,10 @@ class ReturnViewSet(viewsets.GenericViewSet):
         """Justify warnings of the current version (needed before sign-off)."""
         record = self.get_object()
         user = request_user(request)
-        if not (
-            can(user, SUBMIT_RETURN, record.organisation)
-            or can(user, SIGN_OFF_RETURN, record.organisation)
-        ):
-            raise PermissionDenied(
-                f"You can see {record.organisation.name} but may not justify its warnings."
-            )
         given = JustifyInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         justifications = _finding_ids(record, given.validated_data["justifications"])
-        try:
-            findings_justify(return_record=record, justifications=justifications, user=user)
-        except ReturnActionRefused as refused:
-            return conflict(refused)
+        findings_justify(return_record=record, justifications=justifications, user=user)
         return self._one(self.get_object())
 
     @extend_schema(request=None, responses={200: ReturnDetailSerializer, **refusals(403, 404, 409)})
@@ -270,13 +243,7 @@ class ReturnViewSet(viewsets.GenericViewSet):
     def sign_off(self, request: Request, pk: str) -> Response:
         """Sign off the current version (someone other than its uploader)."""
         record = self.get_object()
-        require_permission(
-            request_user(request), SIGN_OFF_RETURN, record.organisation, "sign off its returns"
-        )
-        try:
-            return_sign_off(return_record=record, user=request_user(request))
-        except ReturnActionRefused as refused:
-            return conflict(refused)
+        return_sign_off(return_record=record, user=request_user(request))
         return self._one(self.get_object())
 
     @extend_schema(request=None, responses={200: ReturnDetailSerializer, **refusals(403, 404, 409)})
@@ -284,13 +251,7 @@ class ReturnViewSet(viewsets.GenericViewSet):
     def accept(self, request: Request, pk: str) -> Response:
         """Accept the signed-off version: it is frozen and feeds the national figures."""
         record = self.get_object()
-        require_permission(
-            request_user(request), REVIEW_RETURN, record.organisation, "review its returns"
-        )
-        try:
-            return_accept(return_record=record, user=request_user(request))
-        except ReturnActionRefused as refused:
-            return conflict(refused)
+        return_accept(return_record=record, user=request_user(request))
         return self._one(self.get_object())
 
     @extend_schema(
@@ -301,19 +262,13 @@ class ReturnViewSet(viewsets.GenericViewSet):
     def send_back(self, request: Request, pk: str) -> Response:
         """Send the signed-off version back with a reason; the body uploads a corrected one."""
         record = self.get_object()
-        require_permission(
-            request_user(request), REVIEW_RETURN, record.organisation, "review its returns"
-        )
         given = SendBackInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            return_send_back(
-                return_record=record,
-                user=request_user(request),
-                reason=given.validated_data["reason"],
-            )
-        except ReturnActionRefused as refused:
-            return conflict(refused)
+        return_send_back(
+            return_record=record,
+            user=request_user(request),
+            reason=given.validated_data["reason"],
+        )
         return self._one(self.get_object())
 
     @extend_schema(
@@ -324,23 +279,16 @@ class ReturnViewSet(viewsets.GenericViewSet):
     def reopen(self, request: Request, pk: str) -> Response:
         """Let this body upload outside the window (or change an accepted return) until expiry."""
         record = self.get_object()
-        require_permission(
-            request_user(request), REOPEN_RETURN, record.organisation, "reopen its returns"
-        )
         given = ReopenInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            return_reopen(
-                organisation=record.organisation,
-                period=record.period,
-                edition=record.edition,
-                user=request_user(request),
-                reason=given.validated_data["reason"],
-                expires_at=given.validated_data["expires_at"],
-            )
-        except ReturnActionRefused as refused:
-            # The input was read; what is left to refuse is about the expiry or the reason.
-            raise ValidationError({"detail": refused.message}) from refused
+        return_reopen(
+            organisation=record.organisation,
+            period=record.period,
+            edition=record.edition,
+            user=request_user(request),
+            reason=given.validated_data["reason"],
+            expires_at=given.validated_data["expires_at"],
+        )
         return self._one(self.get_object())
 
     @extend_schema(responses={200: EventSerializer(many=True), **refusals(404)})
@@ -376,7 +324,7 @@ class ReturnViewSet(viewsets.GenericViewSet):
         file_format = request.query_params.get("format", "csv")
         if file_format not in CONTENT_TYPES:
             raise ValidationError({"format": ["Choose csv or xlsx."]})
-        organisation = _organisation(user, request.query_params.get("organisation", ""))
+        organisation = organisation_for(user, request.query_params.get("organisation", ""))
         period = _period(request.query_params.get("period", ""))
         content, name = template_download(
             organisation=organisation,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,12 +28,14 @@ from metrics.models.returns import (
     Return,
     ReturnState,
 )
+from metrics.returns.access import edition_of, period_named
 from metrics.returns.completeness import bodies_expected, completeness
 from metrics.returns.forms import NOT_SUBMITTED, STATE_FILTERS, TO_CHASE, PeriodFilterForm
 from metrics.returns.policy import (
     next_actions_many,
 )
-from metrics.returns.views.return_page import PAGE_SIZE, period_or_404
+from metrics.returns.views.return_page import PAGE_SIZE
+from oversight.errors import NotFound
 from oversight.models import Organisation
 
 # --- the quarter's returns -------------------------------------------------------------------
@@ -160,12 +162,9 @@ def _list_rows(
 def returns_completeness(request: HttpRequest, period: str) -> HttpResponse:
     user = request_user(request)
     if not organisations_visible_to(user, REVIEW_RETURN).exists():
-        raise Http404("Completeness is for regional and national teams")
-    the_period = period_or_404(period)
-    try:
-        edition = edition_for(the_period)
-    except FrameworkEdition.DoesNotExist as missing:
-        raise Http404("The framework edition of this quarter is not loaded") from missing
+        raise NotFound("Completeness is for regional and national teams.")
+    the_period = period_named(period)
+    edition = edition_of(the_period)
     report = completeness(user=user, period=the_period, edition=edition)
     periods = list(Period.objects.order_by("-year", "-quarter"))
     return render(

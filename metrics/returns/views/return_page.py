@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scope import organisations_visible_to, request_user
-from metrics.catalogue.editions import edition_for
-from metrics.catalogue.periods import PeriodLabelError, period_from_label
+from accounts.scope import request_user
 from metrics.models.catalogue import FrameworkEdition, Period
 from metrics.models.returns import (
     Finding,
@@ -26,6 +24,7 @@ from metrics.models.returns import (
     Severity,
     Value,
 )
+from metrics.returns.access import return_slot_for
 from metrics.returns.downloads import CONTENT_TYPES, findings_report, template_download
 from metrics.returns.events import event_changes, event_description
 from metrics.returns.file import FileRejected
@@ -44,6 +43,7 @@ from metrics.returns.policy import (
     return_window,
 )
 from metrics.returns.upload import draft_create, draft_preview, draft_submit
+from oversight.errors import NotFound
 from oversight.models import Organisation
 
 PAGE_SIZE = 50
@@ -69,35 +69,21 @@ class ReturnPage:
         )
 
 
-def period_or_404(text: str) -> Period:
-    try:
-        return period_from_label(text)
-    except PeriodLabelError as unknown:
-        raise Http404(unknown) from unknown
-
-
 def return_page_load(request: HttpRequest, ods_code: str, period_slug: str) -> ReturnPage:
     """The return of a body in the user's scope for a quarter (it may have none yet)."""
-    organisation = get_object_or_404(
-        organisations_visible_to(request_user(request)).select_related("region", "system"),
-        ods_code=ods_code,
-    )
-    period = period_or_404(period_slug)
-    try:
-        edition = edition_for(period)
-    except FrameworkEdition.DoesNotExist as missing:
-        raise Http404("The framework edition of this quarter is not loaded") from missing
-    record = (
-        Return.objects.filter(organisation=organisation, period=period, edition=edition)
-        .select_related(
+    slot = return_slot_for(
+        request_user(request),
+        ods_code,
+        period_slug,
+        Return.objects.select_related(
             "current_version__uploaded_by",
             "current_version__signed_off_by",
             "current_version__reviewed_by",
-        )
-        .defer("current_version__file_content")
-        .first()
+        ).defer("current_version__file_content"),
     )
-    return ReturnPage(organisation=organisation, period=period, edition=edition, record=record)
+    return ReturnPage(
+        organisation=slot.organisation, period=slot.period, edition=slot.edition, record=slot.record
+    )
 
 
 def return_page_render(
@@ -268,9 +254,10 @@ def _attachment(content: bytes | str, file_name: str, content_type: str) -> Http
 
 
 def _version(page: ReturnPage, number: int) -> ReturnVersion:
-    if page.record is None:
-        raise Http404("This return has no versions")
-    return get_object_or_404(page.record.versions, number=number)
+    version = page.record.versions.filter(number=number).first() if page.record else None
+    if version is None:
+        raise NotFound(f"This return has no version {number}.")
+    return version
 
 
 @login_required
@@ -298,7 +285,7 @@ def return_template(
     request: HttpRequest, ods_code: str, period: str, file_format: str
 ) -> HttpResponse:
     if file_format not in CONTENT_TYPES:
-        raise Http404("Templates come as CSV or XLSX")
+        raise NotFound("Templates come as CSV or XLSX.")
     page = return_page_load(request, ods_code, period)
     content, name = template_download(
         organisation=page.organisation,

@@ -175,7 +175,10 @@ def test_upload_for_a_body_outside_scope_is_404(world: World) -> None:
     for who in ("outsider", "lead_a", "submitter"):
         response = post_file(getattr(world.cast, who), world.file(), organisation="RB1")
         assert response.status_code == 404, who
-        assert response.json()["detail"] == "No organisation RB1 within your scope."
+        # The same answer as for a code that does not exist at all.
+        assert response.json()["detail"] == "No such organisation."
+    response = post_file(world.cast.national, world.file(), organisation="ZZ9")
+    assert (response.status_code, response.json()["detail"]) == (404, "No such organisation.")
     for who in ("outsider", "lead_b"):
         assert post_file(getattr(world.cast, who), world.file()).status_code == 404
 

@@ -265,8 +265,8 @@ def test_warnings_are_justified_then_the_approver_signs_off(world: World) -> Non
 def test_a_refused_action_shows_why_in_the_error_summary(world: World) -> None:
     world.upload()
     response = client_for(world.cast.submitter).post(world.url("return-sign-off"))
-    assert response.status_code == 400
-    assert "You do not have permission to sign off returns" in error_summary(response)
+    assert response.status_code == 403  # the role refuses it: the page says what it may not do
+    assert "You can see Trust A1 but may not sign off its returns." in response.content.decode()
     response = client_for(world.cast.analyst_a).post(world.url("return-accept"))
     assert "Only a signed-off return can be accepted" in error_summary(response)
 
