@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from oversight.clock import Clock
 
 REPO = Path(__file__).resolve().parent.parent
 ODS = REPO.parent / "shared" / "data" / "ods-2022"
@@ -67,7 +68,7 @@ def load_registry(*, stress: bool) -> None:
 
 @contextmanager
 def timed(label: str, results: dict[str, float]) -> Iterator[None]:
-    start = time.perf_counter()
+    start = Clock()
     yield
-    results[label] = time.perf_counter() - start
+    results[label] = start.elapsed()
     print(f"  {label}: {results[label]:.3f} s", flush=True)

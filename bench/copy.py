@@ -9,11 +9,11 @@ then a -1 trailer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
-from metrics.calculation.sql import COPY_SIGNATURE, COPY_TRAILER
+from oversight.bulk import copy_binary
 
 BATCH_ROWS = 1_000_000
 
@@ -38,15 +38,6 @@ VALUE_ROW = np.dtype(
 )  # fmt: skip
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    from django.db import connection
-
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def values_copy_binary(
     *,
     version_id: np.ndarray,
@@ -57,11 +48,8 @@ def values_copy_binary(
     line: np.ndarray,
 ) -> None:
     """COPY values given as equal-length columns (day: days since 2000-01-01) in batches."""
-    from django.db import connection
 
-    sql = f"COPY metrics_value ({', '.join(VALUE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(COPY_SIGNATURE)
+    def batches() -> Iterator[bytes]:
         for start in range(0, len(value), BATCH_ROWS):
             end = start + BATCH_ROWS
             rows = np.empty(len(value[start:end]), dtype=VALUE_ROW)
@@ -76,5 +64,6 @@ def values_copy_binary(
             rows["numerator_len"] = rows["denominator_len"] = -1
             rows["comment_len"] = 0
             rows["row_len"], rows["row"] = 4, line[start:end]
-            copy.write(rows.tobytes())
-        copy.write(COPY_TRAILER)
+            yield rows.tobytes()
+
+    copy_binary("metrics_value", VALUE_COLUMNS, batches())

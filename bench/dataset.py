@@ -36,6 +36,7 @@ from bench.catalogue import THEMES, metric_specs
 from bench.common import database_url, load_registry, setup_django
 from bench.quarters import blocks_draw, quarter_rows, quarter_store
 from bench.schema import RESULTS, bare_table, rebuild_pending
+from oversight.clock import Clock
 
 SEED = 2026
 USER_EMAIL = "bench.loader@oversight.invalid"
@@ -199,9 +200,9 @@ def _load(
 
     user, _ = User.objects.get_or_create(email=USER_EMAIL)
     report = LoadReport()
-    started = time.perf_counter()
+    started = Clock()
     blocks = blocks_draw(edition, periods, bodies, SEED)
-    report.generate_seconds += time.perf_counter() - started
+    report.generate_seconds += started.elapsed()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")  # this session's commits only
     # England goes through values_insert into the indexed table, as an upload would; the
@@ -209,29 +210,29 @@ def _load(
     bare = bare_table("metrics_value", say=say) if scale.practices else nullcontext()
     with bare:
         for period in missing:
-            tick = time.perf_counter()
+            tick = Clock()
             rows = quarter_rows(blocks, periods.index(period), period)
-            report.generate_seconds += time.perf_counter() - tick
-            tick = time.perf_counter()
+            report.generate_seconds += tick.elapsed()
+            tick = Clock()
             with transaction.atomic():
                 quarter_store(edition, period, bodies, rows, user, binary=scale.practices)
-            report.copy_seconds += time.perf_counter() - tick
+            report.copy_seconds += tick.elapsed()
             report.values += len(rows.value)
             report.quarters += 1
             say(
                 f"  {period.label}: {len(rows.value):,} values, "
-                f"{time.perf_counter() - tick:.1f} s ({report.values:,} so far, "
-                f"{time.perf_counter() - started:.0f} s)"
+                f"{tick.elapsed():.1f} s ({report.values:,} so far, "
+                f"{started.elapsed():.0f} s)"
             )
-        tick = time.perf_counter()
-    report.index_seconds = time.perf_counter() - tick
-    tick = time.perf_counter()
+        tick = Clock()
+    report.index_seconds = tick.elapsed()
+    tick = Clock()
     with connection.cursor() as cursor:
         for table in ("metrics_value", "metrics_returnversion", "metrics_return"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("ANALYZE")  # the small tables too: new metrics, bodies, periods
-    report.analyze_seconds = time.perf_counter() - tick
-    report.seconds = time.perf_counter() - started
+    report.analyze_seconds = tick.elapsed()
+    report.seconds = started.elapsed()
     return report
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from oversight.clock import Clock
 
 # The floor: one statement computing just the quartile thresholds of the quarter — quarter
 # values of the accepted versions by basis, then percentile_cont per metric and peer group.
@@ -42,9 +43,9 @@ def full_run(period: Any, edition: Any, *, reason: str) -> tuple[Any, float]:
     run = CalculationRun.objects.create(
         period=period, edition=edition, reason=reason, full_requested=True
     )
-    started = time.perf_counter()
+    started = Clock()
     run_calculation(run.pk)
-    elapsed = time.perf_counter() - started
+    elapsed = started.elapsed()
     run.refresh_from_db()
     if run.status != RunStatus.FINISHED:
         raise RuntimeError(f"run {run.pk} ended {run.status}:\n{run.error}")
@@ -70,11 +71,11 @@ def floor_thresholds(period: Any, edition: Any) -> tuple[list[tuple[Any, ...]], 
     from django.db import connection
 
     params = {"period": period.pk, "edition": edition.pk, "start": period.start, "end": period.end}
-    started = time.perf_counter()
+    started = Clock()
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_SQL, params)
         rows = cursor.fetchall()
-    return rows, time.perf_counter() - started
+    return rows, started.elapsed()
 
 
 RESULT_TABLES = (

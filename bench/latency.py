@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import REPO
+from oversight.clock import Clock
 
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9")
 LEAD_EMAIL = "bench.national@oversight.invalid"
@@ -214,13 +215,13 @@ def accept_one(dataset: Any, record: Any, lead: Any, *, timeout: float) -> Accep
     from metrics.returns.review import return_accept
 
     version = corrected_version(record, lead)
-    started = time.perf_counter()
+    started = Clock()
     return_accept(return_record=record, user=lead)
     while (run := readable(dataset, record, version)) is None:
-        if time.perf_counter() - started > timeout:
+        if started.elapsed() > timeout:
             raise TimeoutError(f"{record.organisation.ods_code}: not readable in {timeout} s")
         time.sleep(POLL_SECONDS)
-    seconds = time.perf_counter() - started
+    seconds = started.elapsed()
     queued = (run.started_at - run.requested_at).total_seconds()
     return Acceptance(
         record.organisation.ods_code,

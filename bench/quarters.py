@@ -97,8 +97,9 @@ def quarter_store(
     edition: Any, period: Any, bodies: list[Any], rows: QuarterRows, user: Any, *, binary: bool
 ) -> None:
     """Every body's accepted return of the quarter: Return, ReturnVersion, Values (by COPY)."""
-    from bench.copy import copy_rows, values_copy_binary
+    from bench.copy import values_copy_binary
     from metrics.returns.valuestore import values_insert
+    from oversight.bulk import copy_rows
 
     present = np.unique(rows.body_index)
     counts = np.bincount(rows.body_index, minlength=len(bodies))

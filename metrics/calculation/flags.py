@@ -11,14 +11,12 @@ thresholds, signalling SPC series and previous quarters' quartiles — never one
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 
 from django.db.models import Q
 
 from metrics.calculation.national_sql import Units, units_take, units_write
-from metrics.calculation.sql import copy_rows
 from metrics.engine.flags import (
     Definition,
     Facts,
@@ -34,6 +32,8 @@ from metrics.engine.spc.kinds import Classification
 from metrics.models.calculation import CalculationRun, CurrentRun
 from metrics.models.catalogue import Metric, Period
 from metrics.models.results import MetricResult, QuartileThreshold, SpcSeries
+from oversight.bulk import copy_rows
+from oversight.clock import Clock
 
 FLAG_COLUMNS = (
     "stored_in_id",
@@ -92,7 +92,7 @@ def flags_write(
     ``recomputed`` metrics and peer groups are worked out; the others are the previous run's.
     ``timings`` adds up the seconds spent reading facts, raising flags and writing them.
     """
-    clock = _Clock(timings if timings is not None else {})
+    clock = Clock(timings if timings is not None else {})
     results = MetricResult.objects.filter(run=run)
     wanted = None
     if previous_id is not None:
@@ -222,17 +222,6 @@ def series_changed_units(
         for organisation, metric, group in groups
         if (organisation, metric) in changed
     }
-
-
-class _Clock:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-        self.tick = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.tick, 4)
-        self.tick = now
 
 
 def _thresholds(run: CalculationRun) -> dict[tuple[int, str], Thresholds]:

@@ -6,17 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import numpy as np
-from django.db import connection
 
-from metrics.calculation.sql import (
-    COPY_SIGNATURE,
-    COPY_TRAILER,
-    copy_rows,
-    fetch,
-    is_postgres,
-    placeholders,
-    version_ids_fetch,
-)
+from metrics.calculation.sql import fetch, placeholders, version_ids_fetch
+from oversight.bulk import copy_binary, copy_rows, is_postgres
 
 # --- inputs and what changed -----------------------------------------------------------------
 
@@ -55,9 +47,7 @@ def inputs_write(run_id: int, version_ids: np.ndarray) -> int:
     rows = np.empty(len(version_ids), INPUT_ROW)
     rows["fields"], rows["run_len"], rows["version_len"] = 2, 8, 8
     rows["run"], rows["version"] = run_id, version_ids
-    sql = "COPY metrics_runinput (run_id, return_version_id) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(COPY_SIGNATURE + rows.tobytes() + COPY_TRAILER)
+    copy_binary("metrics_runinput", ("run_id", "return_version_id"), [rows.tobytes()])
     return len(rows)
 
 

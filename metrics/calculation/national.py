@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -30,7 +29,6 @@ from metrics.calculation.national_sql import (
     units_take,
     units_write,
 )
-from metrics.calculation.sql import copy_rows
 from metrics.engine.kinds import Polarity
 from metrics.engine.quartiles import rank_and_percentile
 from metrics.engine.scoring import (
@@ -45,6 +43,8 @@ from metrics.engine.scoring import (
 from metrics.models.calculation import CalculationRun
 from metrics.models.catalogue import Metric
 from metrics.models.results import MetricResult, QuartileThreshold
+from oversight.bulk import copy_rows
+from oversight.clock import Clock
 
 
 def national_results_write(
@@ -65,13 +65,7 @@ def national_results_write(
     period = run.period
     changed: set[tuple[int, str]] = set()
     timings = timings if timings is not None else {}
-    tick = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal tick
-        now = time.perf_counter()
-        timings[name] = round(timings.get(name, 0.0) + now - tick, 4)
-        tick = now
+    lap = Clock(timings).lap
 
     if recomputed.metric_ids is None or recomputed.metric_ids:
         quarter = Quarter(

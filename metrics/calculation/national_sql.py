@@ -9,9 +9,10 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from metrics.calculation.sql import copy_rows, execute, fetch, is_postgres, placeholders
+from metrics.calculation.sql import execute, fetch, placeholders
 from metrics.engine.quartiles import quartile_thresholds
 from metrics.models.results import QuartileThreshold
+from oversight.bulk import copy_rows, is_postgres
 
 # --- national results --------------------------------------------------------------------------
 

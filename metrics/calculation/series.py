@@ -11,11 +11,10 @@ stored in the run with a unit per body (metrics.models, "stored once, shared bet
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +24,6 @@ from psycopg.types.json import Jsonb
 
 from metrics.calculation.national_sql import units_write
 from metrics.calculation.series_sql import SeriesArrays, series_arrays
-from metrics.calculation.sql import copy_rows, is_postgres
 from metrics.engine.kinds import Polarity
 from metrics.engine.spc.block import SpcBlock, spc_block
 from metrics.engine.spc.document import (
@@ -55,6 +53,8 @@ from metrics.engine.spc.masks import (
     concern_bits,
     mask_signals,
 )
+from oversight.bulk import copy_rows, is_postgres
+from oversight.clock import Clock
 
 SPC_COLUMNS = (
     "stored_in_id",
@@ -172,7 +172,7 @@ def spc_batch_write(
     with a result: a value of the quarter's accepted version); returns how many series.
     ``found``: their values, if already read (``SeriesReader``). ``timings`` adds up the
     seconds spent reading, analysing and writing."""
-    clock = _Clock(timings if timings is not None else {})
+    clock = Clock(timings if timings is not None else {})
     if found is None:
         found = series_arrays(
             edition_id=edition_id, period_end=period_end, organisation_ids=organisation_ids
@@ -196,7 +196,7 @@ class SeriesReader:
 
     def __init__(self, *, edition_id: int, period_end: str, batches: list[list[int]]) -> None:
         self.edition_id, self.period_end, self.batches = edition_id, period_end, batches
-        self.read_seconds = 0.0
+        self.reading = Clock()
         self.pool = None
         self.pending: deque[Future[SeriesArrays]] = deque()
         self.submitted = 0
@@ -209,14 +209,15 @@ class SeriesReader:
     def alongside(self) -> bool:
         return self.pool is not None
 
+    @property
+    def read_seconds(self) -> float:
+        return self.reading.timings.get("read", 0.0)
+
     def _read(self, batch: list[int]) -> SeriesArrays:
-        tick = time.perf_counter()
-        try:
+        with self.reading.step("read"):
             return series_arrays(
                 edition_id=self.edition_id, period_end=self.period_end, organisation_ids=batch
             )
-        finally:
-            self.read_seconds += time.perf_counter() - tick
 
     def _submit(self) -> None:
         if self.pool is not None and self.submitted < len(self.batches):
@@ -239,17 +240,6 @@ class SeriesReader:
         self.pool.submit(connections.close_all).result()  # the reading thread's connection
         self.pool.shutdown()
         self.pool = None
-
-
-@dataclass
-class _Clock:
-    timings: dict[str, float]
-    tick: float = field(default_factory=time.perf_counter)
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.tick, 4)
-        self.tick = now
 
 
 def series_rows(

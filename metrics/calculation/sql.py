@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import psycopg
 from django.db import connection
-from psycopg.types.json import Jsonb
+
+from oversight.bulk import is_postgres
 
 # Namespace of these advisory locks, so they cannot collide with another feature's.
 LOCK_NAMESPACE = 0x0CA1C << 40
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def placeholders(values: Collection[object]) -> str:
@@ -71,40 +67,6 @@ def lock_try_transaction(key: int) -> bool:
     return bool(fetch("SELECT pg_try_advisory_xact_lock(%s)", [key])[0][0])
 
 
-def copy_rows(
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    types: Sequence[str] | None = None,
-) -> int:
-    """Bulk insert: PostgreSQL ``COPY … FROM STDIN``; SQLite: one executemany INSERT.
-
-    With ``types`` (the columns' PostgreSQL types), COPY goes in binary: no number is turned
-    into text and back, no byte string into hex."""
-    count = 0
-    with connection.cursor() as cursor:
-        if is_postgres():
-            binary = " (FORMAT BINARY)" if types else ""
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
-                if types:
-                    copy.set_types(types)
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            return count
-        batch = [[portable(value) for value in row] for row in rows]
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(columns)})",  # noqa: S608 - our identifiers, bound values
-            batch,
-        )
-        return len(batch)
-
-
-def portable(value: Any) -> Any:
-    """A value for SQLite: psycopg's jsonb wrapper as JSON text."""
-    return json.dumps(value.obj) if isinstance(value, Jsonb) else value
-
-
 def version_ids_fetch(select: str, params: Sequence[Any]) -> np.ndarray:
     """The ids a one-column query selects, sorted, as one array (~275k at stress scale: on
     PostgreSQL one binary array, not a Python tuple per row)."""
@@ -126,12 +88,6 @@ def fetch_binary(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         return cursor.execute(sql, params, binary=True).fetchone()
-
-
-# PostgreSQL's binary COPY format: a signature, then per row the field count and each field as
-# (big-endian int32 length, big-endian value; NULL: length -1), then a -1 trailer.
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
-COPY_TRAILER = b"\xff\xff"
 
 
 def binary_array(data: bytes, element: str) -> np.ndarray:

@@ -4,11 +4,8 @@ current run), the national results, SPC series and flags, and its publication.""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -36,6 +33,7 @@ from metrics.engine.flags import DEFAULT_DEFINITIONS
 from metrics.engine.spc.kinds import SpcSettings
 from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Metric
+from oversight.clock import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -87,37 +85,17 @@ class Plan:
     previous_flag_history: list[list[int]] | None = None
 
 
-@dataclass
-class Clock:
-    """Seconds per step of a run, kept in ``CalculationRun.timings`` and logged as they end."""
+def run_clock(run_id: int) -> Clock:
+    """A run's clock: its steps' seconds go to ``CalculationRun.timings`` and the log."""
 
-    run_id: int
-    timings: dict[str, float] = field(default_factory=dict)
-    started: float = field(default_factory=time.perf_counter)
-    tick: float = 0.0
+    def log_step(name: str, seconds: float) -> None:
+        logger.info("Run %s: %s took %.3f s", run_id, name, seconds)
 
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        tick = self.tick = time.perf_counter()
-        try:
-            yield
-        finally:
-            seconds = time.perf_counter() - tick
-            self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 4)
-            logger.info("Run %s: %s took %.3f s", self.run_id, name, seconds)
-
-    def lap(self, name: str) -> None:
-        """A part of the current step: the time since the step began or the last lap."""
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.tick, 4)
-        self.tick = now
-
-    def total(self) -> dict[str, float]:
-        return {**self.timings, "total": round(time.perf_counter() - self.started, 4)}
+    return Clock(on_step=log_step)
 
 
 def calculate(run: CalculationRun) -> None:
-    clock = Clock(run.pk)
+    clock = run_clock(run.pk)
     with clock.step("inputs: read"):
         results_delete([run.pk])  # leftovers of an attempt whose worker died
         versions = accepted_versions(edition_id=run.edition_id, period_end=str(run.period.end))
@@ -294,7 +272,7 @@ class _SpcStep:
     ) -> None:
         self.run, self.plan, self.parameters = run, plan, parameters
         self.metrics, self.batches = metrics, batches
-        self.clock = Clock(run.pk)
+        self.clock = run_clock(run.pk)
         self.stopping = False
         self.alongside = len(batches) > 1 and is_postgres() and not connection.in_atomic_block
         self.pool: ThreadPoolExecutor | None = None

@@ -80,22 +80,34 @@ def _view_run(related_name: str) -> models.ForeignKey[Any, Any]:
     )
 
 
-class StoredResult(models.Model):
-    """One body's quarter value of one metric with its national rank, quartile and score, as
-    the run that computed it stored it (read through `MetricResult`)."""
+class ResultFields(models.Model):
+    """What a stored result and a published one (the `MetricResult` view) both hold: one
+    body's quarter value of one metric, its national rank, quartile and score, and the
+    inputs trace — the accepted version and how many of its months made the value."""
 
-    stored_in = _stored_in()
     period = derived_from(Period)
     organisation = derived_from(Organisation)
     metric = derived_from(Metric)
     peer_group = models.CharField(max_length=40)
-    value = models.FloatField()
-    rank = models.PositiveIntegerField(null=True, blank=True)
-    percentile = models.FloatField(null=True, blank=True)
+    value = models.FloatField()  # the quarter's value by the metric's basis
+    rank = models.PositiveIntegerField(null=True, blank=True)  # 1 = best in peer group
+    percentile = models.FloatField(null=True, blank=True)  # (rank - 1) / (n - 1)
     quartile = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     version = derived_from(ReturnVersion)
     months = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"Body {self.organisation_id}, metric {self.metric_id}: {self.value:g}"
+
+
+class StoredResult(ResultFields):
+    """A result as the run that computed it stored it (read through `MetricResult`)."""
+
+    stored_in = _stored_in()
     computed_in = derived_from(CalculationRun, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:
@@ -106,57 +118,55 @@ class StoredResult(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"Body {self.organisation_id}, metric {self.metric_id}: {self.value:g}"
 
-
-class ResultUnit(models.Model):
-    """A run's results for one metric and peer group are those stored in run ``stored_in``."""
+class RunUnit(models.Model):
+    """A run's share of stored rows: the rows of this unit are those stored in run
+    ``stored_in`` (the run itself, or an earlier one whose rows did not change)."""
 
     run = models.ForeignKey(
         CalculationRun, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    stored_in = _stored_in()
+
+    class Meta:
+        abstract = True
+
+
+class MetricUnit(RunUnit):
+    """A unit of one metric in one peer group (results, flags)."""
+
     metric = derived_from(Metric)
     peer_group = models.CharField(max_length=40)
-    stored_in = _stored_in()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id}, metric {self.metric_id} {self.peer_group}: {self.stored_in_id}"
+
+
+class ResultUnit(MetricUnit):
+    """A run's results for one metric and peer group are those stored in run ``stored_in``."""
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "metric", "peer_group"], name="one_result_unit")
         ]
 
-    def __str__(self) -> str:
-        return f"Run {self.run_id}, metric {self.metric_id} {self.peer_group}: {self.stored_in_id}"
 
-
-class MetricResult(models.Model):
+class MetricResult(ResultFields):
     """One body's quarter value of one metric, with its national rank, quartile and score.
 
     A read-only view (ResultUnit ⋈ StoredResult): one row per run that counts it.
     """
 
     run = _view_run("results")
-    period = derived_from(Period)
-    organisation = derived_from(Organisation)
-    metric = derived_from(Metric)
-    peer_group = models.CharField(max_length=40)
-    value = models.FloatField(help_text="The quarter's value by the metric's basis")
-    rank = models.PositiveIntegerField(null=True, blank=True, help_text="1 = best in peer group")
-    percentile = models.FloatField(null=True, blank=True, help_text="(rank - 1) / (n - 1)")
-    quartile = models.PositiveSmallIntegerField(null=True, blank=True)
-    score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
-    # The inputs trace: the accepted version and how many of its months made the value.
-    version = derived_from(ReturnVersion)
-    months = models.PositiveSmallIntegerField()
     computed_in = derived_from(CalculationRun, on_delete=models.DO_NOTHING, null=True, blank=True)
 
     objects = RunResultQuerySet.as_manager()
 
     class Meta:
         managed = False
-
-    def __str__(self) -> str:
-        return f"Body {self.organisation_id}, metric {self.metric_id}: {self.value:g}"
 
 
 class SpcDocumentField(models.BinaryField):
@@ -241,14 +251,10 @@ class StoredSeries(SpcSeriesFields):
         ]
 
 
-class SeriesUnit(models.Model):
+class SeriesUnit(RunUnit):
     """A run's SPC series of one body are those stored in run ``stored_in``."""
 
-    run = models.ForeignKey(
-        CalculationRun, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     organisation = derived_from(Organisation)
-    stored_in = _stored_in()
 
     class Meta:
         constraints = [
@@ -304,23 +310,13 @@ class StoredFlag(models.Model):
         return f"{self.get_kind_display()} on body {self.organisation_id}"
 
 
-class FlagUnit(models.Model):
+class FlagUnit(MetricUnit):
     """A run's flags on one metric in one peer group are those stored in run ``stored_in``."""
-
-    run = models.ForeignKey(
-        CalculationRun, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    metric = derived_from(Metric)
-    peer_group = models.CharField(max_length=40)
-    stored_in = _stored_in()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "metric", "peer_group"], name="one_flag_unit")
         ]
-
-    def __str__(self) -> str:
-        return f"Run {self.run_id}, metric {self.metric_id} {self.peer_group}: {self.stored_in_id}"
 
 
 class Flag(models.Model):

@@ -1,6 +1,6 @@
 """Writing a version's values: the one place that inserts rows into the values table.
 
-COPY on PostgreSQL, executemany elsewhere (the portable fallback): both skip the ORM's
+COPY on PostgreSQL, executemany elsewhere (``oversight.bulk``): both skip the ORM's
 per-object work, which costs more than the database itself at national scale.
 """
 
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import connection
-
 from metrics.models.returns import Value
 from metrics.returns.context import CleanValue
+from oversight.bulk import copy_rows
 
 VALUE_COLUMNS = (
     "version_id",
@@ -30,18 +29,7 @@ def values_insert(rows: Sequence[tuple]) -> None:
     """Insert many values, given as tuples in `VALUE_COLUMNS` order."""
     if not rows:
         return
-    table = Value._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY {table} ({', '.join(VALUE_COLUMNS)}) FROM STDIN"
-            with cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(VALUE_COLUMNS))
-        columns = ", ".join(VALUE_COLUMNS)
-        # Table and column names are our own constants; the values go as parameters.
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+    copy_rows(Value._meta.db_table, VALUE_COLUMNS, rows)
 
 
 def value_rows(
