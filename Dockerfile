@@ -33,9 +33,11 @@ COPY --from=frontend /build/static/vendor static/vendor
 # Editable, so the installed package *is* /app: Django finds templates beside the code, and
 # gunicorn and celery import one copy of each app whatever their working directory.
 # collectstatic runs as production does (DEBUG=false: hashed, compressed files and a manifest);
-# its SECRET_KEY only satisfies the settings and is never used for signing.
+# its SECRET_KEY and DATABASE_URL only satisfy the settings (required in production): the key
+# never signs anything and the database is never opened.
 RUN pip install --no-deps -e . \
     && DEBUG=false SECRET_KEY=collectstatic-only-never-used-for-signing \
+        DATABASE_URL=sqlite:////tmp/collectstatic-only.sqlite3 \
         python manage.py collectstatic --noinput -v0 \
     && groupadd --system --gid 10001 oversight \
     && useradd --system --uid 10001 --gid oversight --home-dir /app --no-create-home \

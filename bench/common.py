@@ -33,6 +33,10 @@ def setup_django(*, scale: str = "england") -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    # The settings fail closed; the benchmarks bring their own development values.
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("SECRET_KEY", "bench-only-never-used-for-signing")
+    os.environ.setdefault("OVERSIGHT_ENV_FILE", "")
     sys.path.insert(0, str(REPO))
     _ensure_database(url)
     import django

@@ -1,22 +1,39 @@
 """Oversight settings: one module, every value from the environment.
 
-Development defaults are the embedded profile (SQLite, Celery eager). Production is the same
-module with DEBUG=false and real values for SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and
-ALLOWED_HOSTS; with those it passes `manage.py check --deploy` without warnings.
+Without environment these are the production profile: DEBUG off, Celery tasks sent to the
+workers, and SECRET_KEY and DATABASE_URL required — a deployment missing one refuses to start
+and names it. The development profile is environment values too: ``make demo`` writes them to
+``.env.local`` (git-ignored), read here for whatever the environment leaves unset, so the
+README's ``manage.py`` commands work after the demo. ``OVERSIGHT_ENV_FILE`` names another file
+("" for none: the tests and the deployment checks read only their own environment). The
+production profile passes ``manage.py check --deploy`` without warnings.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 
-from oversight.env import envbool, envint, envlist, envsecret, envstr
+from oversight.env import (
+    env_file_load,
+    envbool,
+    envint,
+    envlist,
+    envrequired,
+    envsecret,
+    envstr,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = envbool("DEBUG", True)
-SECRET_KEY = envsecret("SECRET_KEY", "development-only-insecure-key" if DEBUG else None)
+ENV_FILE = os.environ.get("OVERSIGHT_ENV_FILE", str(BASE_DIR / ".env.local"))
+if ENV_FILE:
+    env_file_load(Path(ENV_FILE))
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envsecret("SECRET_KEY")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
@@ -80,7 +97,7 @@ TEMPLATES = [
 # The embedded default is a SQLite file beside the code; tests and production use PostgreSQL.
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        envrequired("DATABASE_URL", "postgres://user@host:5432/oversight"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
     )
 }
@@ -160,8 +177,8 @@ SPECTACULAR_SETTINGS = {
 
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
-# The embedded default runs tasks in-process; the full stack sets CELERY_TASK_ALWAYS_EAGER=false.
-CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)
+# Tasks go to the workers; the embedded demo (.env.local) runs them in-process instead.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

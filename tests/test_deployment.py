@@ -128,6 +128,7 @@ def test_app_services_wait_for_healthy_services_and_migrations() -> None:
         "redis": {"condition": "service_healthy"},
         "migrate": {"condition": "service_completed_successfully"},
     }
+    assert APP_SERVICES
     for name in APP_SERVICES:
         assert SERVICES[name]["depends_on"] == expected, name
     assert SERVICES["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
@@ -179,6 +180,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         if not k.startswith(("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_", "DJANGO_ALLOW"))
     }
     env.update(
+        OVERSIGHT_ENV_FILE="",  # never a developer's .env.local
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=PRODUCTION_HOST,
@@ -236,6 +238,73 @@ def test_production_without_a_secret_key_fails_loudly() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY (or SECRET_KEY_FILE) must be set in production" in result.stderr
+
+
+# --- without environment: the production profile, and nothing starts without its secrets ------
+
+
+def bare_env(**values: str) -> dict[str, str]:
+    """Only what a process needs to run at all, and the values given."""
+    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(ROOT)), **values}
+
+
+SHOW_PROFILE = (
+    "from django.conf import settings; "
+    "print(settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER, settings.ALLOWED_HOSTS)"
+)
+
+
+def test_without_environment_oversight_refuses_to_start_naming_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    nothing = manage("check", env=bare_env(OVERSIGHT_ENV_FILE=""))
+    assert nothing.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set in production" in nothing.stderr
+
+    no_database = manage("check", env=bare_env(OVERSIGHT_ENV_FILE="", SECRET_KEY="k" * 50))
+    assert no_database.returncode != 0
+    assert "DATABASE_URL must be set" in no_database.stderr
+
+
+def test_without_environment_the_settings_are_the_production_profile(tmp_path: Path) -> None:
+    required = {
+        "OVERSIGHT_ENV_FILE": "",
+        "SECRET_KEY": "k" * 50,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = manage("shell", "-c", SHOW_PROFILE, env=bare_env(**required))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False []"
+
+
+def test_the_local_env_file_fills_in_what_the_environment_leaves_unset(tmp_path: Path) -> None:
+    """What `make demo` writes (.env.local): the development profile for manage.py, with the
+    environment still winning where it speaks."""
+    local = tmp_path / ".env.local"
+    local.write_text(
+        "# the development profile\n"
+        "DEBUG=true\n"
+        f"SECRET_KEY={'d' * 50}\n"
+        f"DATABASE_URL=sqlite:///{tmp_path / 'db.sqlite3'}\n"
+        "CELERY_TASK_ALWAYS_EAGER=true\n"
+    )
+    env = bare_env(OVERSIGHT_ENV_FILE=str(local), CELERY_TASK_ALWAYS_EAGER="false")
+
+    result = manage("shell", "-c", SHOW_PROFILE, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "True False ['127.0.0.1', 'localhost', 'testserver']"
+    )
+
+
+def test_the_makefile_writes_the_local_env_file_for_the_demo_and_git_ignores_it() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "demo: static $(LOCAL_ENV)" in makefile
+    assert "LOCAL_ENV := .env.local" in makefile
+    assert ".env.local" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 # --- gunicorn answers the compose healthcheck under production settings ------------------------

@@ -39,6 +39,10 @@ def manage(database: Path, *args: str) -> str:
         if not key.startswith(("DJANGO_", "CELERY_", "DATABASE_"))
     }
     env |= {
+        # The development profile `make demo` writes to .env.local, given here directly.
+        "DEBUG": "true",
+        "SECRET_KEY": "tests-only-never-used-outside-the-test-suite",
+        "OVERSIGHT_ENV_FILE": "",
         "DATABASE_URL": f"sqlite:///{database}",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "DEMO_HISTORY_YEARS": "1",  # the full five years is `make demo`'s; one keeps this quick

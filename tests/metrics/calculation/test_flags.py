@@ -105,6 +105,7 @@ def test_every_flag_carries_its_definition(history: History):
 
 
 def test_spc_series_are_stored_as_metrics_spc_computes_them(history: History):
+    assert history.trusts
     for name, trust in history.trusts.items():
         series = SpcSeries.objects.get(run=history.last, organisation=trust, metric=history.spc)
         expected = spc_analyse(history.series[name], polarity="higher_better", target=None)
@@ -129,7 +130,10 @@ def test_the_embedded_default_on_sqlite_gives_the_same_results(history: History,
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "CELERY_", "DATABASE_"))
     }
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}"}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "CELERY_TASK_ALWAYS_EAGER": "true",  # the embedded profile, as .env.local sets it
+    }
     code = (
         "from tests.metrics.calculation.support import History, portable\n"
         "import json; print(json.dumps(portable(History().last)))"
