@@ -164,8 +164,17 @@ def is_national(user: AnyUser, action: str = VIEW) -> bool:
     return user.is_active and user.has_perm(f"oversight.{codename(action, Organisation)}")
 
 
-def _node_ids(user: AnyUser, action: str, table: type[Model], model: type[Model]) -> QuerySet:
-    return table.objects.filter(  # type: ignore[attr-defined]
+PermissionTable = (
+    type[RegionUserObjectPermission]
+    | type[SystemUserObjectPermission]
+    | type[OrganisationUserObjectPermission]
+)
+
+
+def _node_ids(user: AnyUser, action: str, table: PermissionTable, model: type[Model]) -> QuerySet:
+    if user.pk is None:  # anonymous: holds nothing (the callers answer none() before this)
+        return table.objects.none().values("content_object_id")
+    return table.objects.filter(
         user_id=user.pk, permission__codename=codename(action, model)
     ).values("content_object_id")
 

@@ -4,6 +4,8 @@ anyone else those pages do not exist (404)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -38,6 +40,19 @@ WINDOW_TAG_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class MetricLine:
+    """A metric as the edition's table shows it: its CSV row's numbers (92, not 92.0)."""
+
+    metric: Metric
+    row: dict[str, str]
+    applies_to_label: str
+
+    @classmethod
+    def of(cls, metric: Metric) -> MetricLine:  # the prefetch cached metric.theme
+        return cls(metric, metric_row(metric), applicability_label(metric.applies_to))
+
+
 def _national_only(request: HttpRequest) -> None:
     if not can_edit_catalogue(request.user):
         raise Http404
@@ -66,14 +81,9 @@ def edition_detail(request: HttpRequest, edition: str) -> HttpResponse:
     themes = edition_obj.themes.prefetch_related(
         Prefetch("metrics", queryset=metrics_visible_to(request.user).order_by("code"))
     )
-    sections = []
-    for theme in themes:
-        metrics = list(theme.metrics.all())
-        for metric in metrics:
-            # Numbers as the CSV writes them (92, not 92.0); the prefetch cached metric.theme.
-            metric.row = metric_row(metric)  # type: ignore[attr-defined]
-            metric.applies_to_label = applicability_label(metric.applies_to)  # type: ignore[attr-defined]
-        sections.append((theme, metrics))
+    sections = [
+        (theme, [MetricLine.of(metric) for metric in theme.metrics.all()]) for theme in themes
+    ]
     history = CatalogueEvent.objects.filter(edition=edition_obj).select_related("actor")
     return render(
         request,

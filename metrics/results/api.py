@@ -24,7 +24,7 @@ from metrics.engine.kinds import FlagKind, choices
 from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
 from metrics.results.mdc import assurance_label, variation_label
-from metrics.results.selectors import flags_list, results_list, spc_series_get
+from metrics.results.selectors import flags_list, peer_figures, results_list, spc_series_get
 
 RUN_PARAMETER = OpenApiParameter(
     "run",
@@ -107,16 +107,10 @@ class ResultSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ThresholdsSerializer(allow_null=True))
     def get_thresholds(self, result: MetricResult) -> dict[str, Any] | None:
-        n = getattr(result, "threshold_n", None)
-        if n is None:
+        thresholds = peer_figures(result).thresholds
+        if thresholds is None:
             return None
-        return {
-            "n": n,
-            "p25": result.p25,  # type: ignore[attr-defined]
-            "p50": result.p50,  # type: ignore[attr-defined]
-            "p75": result.p75,  # type: ignore[attr-defined]
-            "method": "linear interpolation between closest ranks",
-        }
+        return thresholds | {"method": "linear interpolation between closest ranks"}
 
     @extend_schema_field(
         {
@@ -236,6 +230,7 @@ class SpcSegmentSerializer(serializers.Serializer):
 class IconSerializer(serializers.Serializer):
     code = serializers.CharField(allow_null=True)
     # DRF's metaclass takes declared fields off the class, so "label" is safe as a field name.
+    # DRF's metaclass moves declared fields off the class, so this does not shadow Field.label.
     label = serializers.CharField()  # type: ignore[assignment]
 
 

@@ -26,7 +26,13 @@ from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
 from metrics.results.charts import fmt, render_figure
 from metrics.results.mdc import assurance_icon, variation_icon
-from metrics.results.selectors import QuarterRun, evidence_texts, peer_group_name, with_thresholds
+from metrics.results.selectors import (
+    QuarterRun,
+    evidence_texts,
+    peer_figures,
+    peer_group_name,
+    with_thresholds,
+)
 from oversight.models import Organisation
 
 # Flag kinds that speak of a problem, and of a strength: tagged so in words on the pages.
@@ -226,9 +232,7 @@ def metric_explanation(
 
 
 def _thresholds(result: MetricResult | None) -> dict[str, Any] | None:
-    if result is None or getattr(result, "threshold_n", None) is None:
-        return None
-    return {k: getattr(result, k) for k in ("p25", "p50", "p75")} | {"n": result.threshold_n}  # type: ignore[attr-defined]
+    return peer_figures(result).thresholds if result is not None else None
 
 
 def rank_text(metric: Metric, result: MetricResult | None) -> str:
@@ -236,7 +240,7 @@ def rank_text(metric: Metric, result: MetricResult | None) -> str:
         return "No accepted value this quarter, so no rank, quartile or score."
     if result.rank is None:
         return "A neutral metric has no better or worse, so it is not ranked."
-    n = result.peer_group_size  # type: ignore[attr-defined]
+    n = peer_figures(result).size
     group = peer_group_name(result.peer_group)
     text = f"Rank {result.rank} of {n} {group} (1 = best; tied values share the best rank)"
     if result.percentile is not None and n > 1:
@@ -312,7 +316,7 @@ def _score_rank(metric: Metric, result: MetricResult) -> tuple[int, int, str]:
     """
     group = peer_group_name(result.peer_group)
     if metric.standard is None and metric.floor is None:
-        return result.rank or 1, result.peer_group_size, f"across the {group}"  # type: ignore[attr-defined]
+        return result.rank or 1, peer_figures(result).size, f"across the {group}"
     higher = metric.polarity == "higher_better"
     middle = Q()
     if metric.standard is not None:

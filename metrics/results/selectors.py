@@ -86,6 +86,25 @@ def with_thresholds(queryset: QuerySet[MetricResult]) -> QuerySet[MetricResult]:
     )
 
 
+@dataclass(frozen=True)
+class PeerFigures:
+    """What ``with_thresholds`` adds to a result: its peer group's size and, when the group
+    had enough bodies, the national thresholds (n, p25, p50, p75)."""
+
+    size: int
+    thresholds: dict[str, Any] | None
+
+
+def peer_figures(result: MetricResult) -> PeerFigures:
+    """The annotations of ``with_thresholds``, read in this one place: the type checker sees
+    the model's fields, not a queryset's annotations."""
+    n = getattr(result, "threshold_n", None)
+    thresholds = None
+    if n is not None:
+        thresholds = {"n": n} | {k: getattr(result, k) for k in ("p25", "p50", "p75")}
+    return PeerFigures(size=getattr(result, "peer_group_size", 0), thresholds=thresholds)
+
+
 def results_list(*, user: AnyUser, run_id: int | None = None) -> QuerySet[MetricResult]:
     """Quarter results of the bodies in scope: current runs, or one run's by id."""
     queryset = _of_run(cast(QuerySet[MetricResult], MetricResult.objects.all()), run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -33,12 +34,12 @@ class PeriodFilterForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         periods: Sequence[Period],
         regions: Sequence[tuple[str, str]] = (),
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         field = self.fields["period"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(p.slug, p.label) for p in periods]
@@ -69,8 +70,8 @@ class ConfirmForm(forms.Form):
 class JustifyForm(forms.Form):
     """One text box per warning of the current version still to justify."""
 
-    def __init__(self, *args: object, warnings: Sequence[Finding], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, warnings: Sequence[Finding], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.warnings = list(warnings)
         for finding in self.warnings:
             # The message says where: "Row 12, column value: …", or names the metric.

@@ -106,7 +106,7 @@ def _block_masks(
         return condition.view(np.uint8) * np.uint8(bit)
 
     length = v.shape[1]
-    masks = bits(v > ucl[:, None], OUTSIDE_HIGH) | bits(v < lcl[:, None], OUTSIDE_LOW)
+    masks: np.ndarray = bits(v > ucl[:, None], OUTSIDE_HIGH) | bits(v < lcl[:, None], OUTSIDE_LOW)
     if length > 1:
         for bit, steps in ((TREND_HIGH, v[:, 1:] > v[:, :-1]), (TREND_LOW, v[:, 1:] < v[:, :-1])):
             # Step j joins points j and j + 1: a stretch of k steps is a trend of k + 1 points.

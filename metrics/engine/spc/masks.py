@@ -115,6 +115,10 @@ def _mark_runs(on_side: Sequence[bool], length: int, bit: int, masks: list[int])
         start = i + 1
 
 
+def _value_of(classification: Classification | None) -> str | None:
+    return classification.value if classification is not None else None
+
+
 CLASSIFICATION_OF_MASK: dict[Polarity, tuple[Classification | None, ...]] = {
     polarity: _mask_classifications(polarity) for polarity in Polarity
 }
@@ -123,7 +127,7 @@ CLASSIFICATION_OF_MASK: dict[Polarity, tuple[Classification | None, ...]] = {
 CAUSES: dict[Polarity, tuple[tuple[str | None, tuple[tuple[str, str, str], ...]], ...]] = {
     polarity: tuple(
         (
-            classes[mask].value if classes[mask] else None,  # type: ignore[union-attr]
+            _value_of(classes[mask]),
             tuple(
                 (s.rule.value, s.direction.value, classify(s.direction, polarity).value)
                 for s in signals

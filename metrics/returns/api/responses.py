@@ -28,7 +28,7 @@ from metrics.returns.upload import Preview
 
 
 def findings_out(findings: Iterable[Any]) -> list[dict[str, Any]]:
-    return FindingOutSerializer(findings, many=True).data  # type: ignore[return-value]
+    return FindingOutSerializer(findings, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
 
 def rejection(message: str, findings: Sequence[Any] = ()) -> Response:

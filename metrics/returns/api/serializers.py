@@ -128,7 +128,7 @@ class ReturnSerializer(serializers.ModelSerializer):
     @extend_schema_field(NextActionSerializer(many=True))
     def get_next_actions(self, record: Return) -> list[dict[str, Any]]:
         actions: list[NextAction] = self.context["next_actions"][record.pk]
-        return NextActionSerializer(actions, many=True).data  # type: ignore[return-value]
+        return NextActionSerializer(actions, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
 
 class WindowSerializer(serializers.Serializer):
@@ -157,7 +157,7 @@ class ReturnDetailSerializer(ReturnSerializer):
             .select_related("uploaded_by", "signed_off_by", "reviewed_by")
             .order_by("number")
         )
-        return VersionSerializer(versions, many=True).data  # type: ignore[return-value]
+        return VersionSerializer(versions, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
     @extend_schema_field(StoredFindingSerializer(many=True))
     def get_findings(self, record: Return) -> list[dict[str, Any]]:
@@ -166,7 +166,7 @@ class ReturnDetailSerializer(ReturnSerializer):
         findings = Finding.objects.filter(version_id=record.current_version_id).select_related(
             "justified_by"
         )
-        return StoredFindingSerializer(findings, many=True).data  # type: ignore[return-value]
+        return StoredFindingSerializer(findings, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
 
 class ChangeCountsSerializer(serializers.Serializer):

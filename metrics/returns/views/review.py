@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import request_user
 from metrics.models.returns import (
+    Return,
     Severity,
 )
 from metrics.returns.forms import (
@@ -62,14 +64,16 @@ def return_justify(request: HttpRequest, ods_code: str, period: str) -> HttpResp
     return return_page_render(request, page, form=form, justify_form=form, status=400)
 
 
-def _one_step(request: HttpRequest, page: ReturnPage, step: object, done: str) -> HttpResponse:
+def _one_step(
+    request: HttpRequest, page: ReturnPage, step: Callable[..., Return], done: str
+) -> HttpResponse:
     """Run a review step without fields; a refusal is shown in the error summary."""
     form = ConfirmForm(request.POST)
     if page.record is None:
         form.add_error(None, "This return has no version yet.")
         return return_page_render(request, page, form=form, status=400)
     try:
-        step(return_record=page.record, user=request_user(request))  # type: ignore[operator]
+        step(return_record=page.record, user=request_user(request))
     except ReturnActionRefused as refused:
         form.add_error(None, refused.message)
         return return_page_render(request, page, form=form, status=400)
