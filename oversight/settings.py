@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so it sees the answer of the view (and of Django's DEBUG error pages) first.
+    # Near the end, so it sees the answer of the view (and of Django's DEBUG error pages) first.
     "oversight.middleware.BrandedErrorPages",
     # Domain errors a page did not handle become their 404/403/409 page with the reason.
     "oversight.pages.DomainErrorMiddleware",

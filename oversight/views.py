@@ -132,7 +132,7 @@ INFO_PAGES = ("accessibility", "privacy", "cookies", "feedback")
 
 def info_page(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in INFO_PAGES:
-        raise Http404("No such page")
+        raise NotFound("No such page.")
     return render(
         request,
         f"oversight/info/{slug}.html",
