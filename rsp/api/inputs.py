@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from rsp.models import Rag, ReviewKind, Theme
@@ -79,6 +80,7 @@ class NoteInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="CaseReasonInput")
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from rsp.actions import Allowed
@@ -133,6 +134,7 @@ def document_payload(document: CaseDocument) -> dict[str, Any]:
     }
 
 
+@extend_schema_serializer(component_name="CaseAction")
 class ActionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     workstream = serializers.IntegerField()
@@ -179,6 +181,7 @@ class WorkstreamSerializer(serializers.Serializer):
     actions = ActionSerializer(many=True)
 
 
+@extend_schema_serializer(component_name="CaseExitCriterion")
 class CriterionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     description = serializers.CharField()
@@ -289,6 +292,7 @@ def note_payload(note: CaseNote) -> dict[str, Any]:
     }
 
 
+@extend_schema_serializer(component_name="CaseEvent")
 class EventSerializer(serializers.Serializer):
     action = serializers.CharField()
     subject = serializers.CharField(allow_blank=True)
