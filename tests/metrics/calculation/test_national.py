@@ -16,7 +16,7 @@ from metrics.calculation.runs import (
 from metrics.engine.kinds import Frequency
 from metrics.engine.quartiles import quartile_of, quartile_thresholds, rank_and_percentile
 from metrics.engine.scoring import bespoke_score, metric_scores, parse_score_map
-from metrics.models.calculation import CurrentRun, RunInput
+from metrics.models.calculation import CurrentRun, RunInput, RunStatus
 from metrics.models.catalogue import Metric
 from metrics.models.results import MetricResult, QuartileThreshold
 from metrics.models.returns import Return
@@ -220,10 +220,13 @@ def test_the_number_of_statements_does_not_grow_with_the_data(
         run = new_run(national.period, national.edition, full_requested=True)
         with CaptureQueriesContext(connection) as queries:
             run_calculation(run.pk)
+        run.refresh_from_db()
+        assert run.status == RunStatus.FINISHED, run.error  # counted a run that did its work
         return len(queries)
 
     statements()  # the first run creates the quarter's CurrentRun: a few statements more
     few = statements()
+    assert few > 0
     for trust in build_trusts(20, prefix="RMO"):
         submit(
             trust, national.period, national.edition, {national.higher: 5.0, national.lower: 6.0}

@@ -246,6 +246,7 @@ def test_concurrent_requests_coalesce(committed: National):
         return retrying
 
     threads = [in_thread(task(run.pk)) for run in runs]
+    assert threads
     for thread, errors in threads:
         thread.join(60)
         assert not errors

@@ -421,7 +421,9 @@ series = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60
 
 @given(series)
 def test_bands_are_nested_and_symmetric(values):
-    for s in spc_analyse(values, polarity=HIGHER, target=None).segments:
+    segments = spc_analyse(values, polarity=HIGHER, target=None).segments
+    assert segments
+    for s in segments:
         assert s.lcl <= s.lower_two_sigma <= s.mean <= s.upper_two_sigma <= s.ucl
         assert math.isclose(s.ucl - s.mean, s.mean - s.lcl, rel_tol=1e-9, abs_tol=1e-6)
 
@@ -435,5 +437,6 @@ def test_constant_series_never_signals(value, length):
 @given(series)
 def test_every_signal_has_a_direction_and_a_classification(values):
     result = spc_analyse(values, polarity=LOWER, target=None)
+    assert len(result.points) == len(values)
     for p in result.points:
         assert (p.rule is None) == (p.direction is None) == (p.classification is None)

@@ -36,6 +36,7 @@ settings_strategy = st.builds(
 
 def test_signal_bits_follow_the_precedence():
     assert [s.rule for s in SIGNAL_BITS[::2]] == list(PRECEDENCE)
+    assert len(SIGNALS_OF_MASK) > 1
     for mask, signals in enumerate(SIGNALS_OF_MASK):
         assert list(signals) == sorted(
             signals, key=lambda s: (PRECEDENCE.index(s.rule), s.direction.value)

@@ -6,6 +6,8 @@ Every row comes from the engine (tests.metrics.results_data): two quarters calcu
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -14,6 +16,7 @@ from metrics.models.calculation import CalculationRun, RunStatus
 from metrics.models.results import MetricResult
 from tests.conftest import Cast, Registry
 from tests.metrics.results_data import Picture, build_picture
+from tests.queries import assert_constant_queries, counted
 
 pytestmark = pytest.mark.django_db
 
@@ -285,10 +288,16 @@ def test_spc_404(cast: Cast, picture: Picture, member: str, url: str) -> None:
     get(getattr(cast, member), url, status=404)
 
 
-def test_spc_query_count(cast: Cast, picture: Picture, django_assert_num_queries) -> None:
-    client = fresh(cast.lead_a)
-    with django_assert_num_queries(3):  # permissions (2), the series with its joins
-        client.get("/api/v1/organisations/RA1/spc/M01/")
+def test_spc_query_count(cast: Cast, picture: Picture) -> None:
+    # Permissions (2), the series with its joins: the same for a short series and a long one.
+    short_client, long_client = fresh(cast.lead_a), fresh(cast.lead_a)
+    short = counted(
+        partial(short_client.get, "/api/v1/organisations/RA1/spc/M01/?period=2021-22 Q2")
+    )
+    long = counted(partial(long_client.get, "/api/v1/organisations/RA1/spc/M01/"))
+    assert short.response.status_code == long.response.status_code == 200
+    assert 0 < len(short.response.json()["points"]) < len(long.response.json()["points"])
+    assert_constant_queries(short, long, at_most=3)
 
 
 # --- runs --------------------------------------------------------------------------------------
@@ -333,12 +342,19 @@ def test_outsider_sees_no_runs(cast: Cast, picture: Picture) -> None:
     get(cast.outsider, f"/api/v1/runs/{picture.latest_run.pk}/inputs/", status=404)
 
 
-def test_runs_query_counts(cast: Cast, picture: Picture, django_assert_num_queries) -> None:
-    list_client, detail_client = fresh(cast.lead_a), fresh(cast.lead_a)
-    with django_assert_num_queries(5):  # permissions (2), role, count, page
-        list_client.get("/api/v1/runs/?page_size=100")
-    with django_assert_num_queries(5):  # permissions (2), role, the run, its inputs in scope
-        detail_client.get(f"/api/v1/runs/{picture.latest_run.pk}/")
+def test_runs_query_counts(cast: Cast, picture: Picture) -> None:
+    # The list: permissions (2), role, count, page — for one run as for all of them.
+    one = counted(partial(fresh(cast.lead_a).get, "/api/v1/runs/?period=2021-22 Q2"))
+    every = counted(partial(fresh(cast.lead_a).get, "/api/v1/runs/?page_size=100"))
+    assert one.response.json()["count"] == 1
+    assert every.response.json()["count"] == len(picture.runs) > 1
+    assert_constant_queries(one, every, at_most=5)
+    # The detail: permissions (2), role, the run, its inputs in scope — whatever their number.
+    first, latest = picture.runs[0], picture.latest_run
+    early = counted(partial(fresh(cast.lead_a).get, f"/api/v1/runs/{first.pk}/"))
+    late = counted(partial(fresh(cast.lead_a).get, f"/api/v1/runs/{latest.pk}/"))
+    assert early.response.json()["inputs_in_scope"] < late.response.json()["inputs_in_scope"]
+    assert_constant_queries(early, late, at_most=5)
 
 
 def test_result_and_flag_detail_are_404_outside_scope(cast: Cast, picture: Picture) -> None:

@@ -62,6 +62,7 @@ def test_one_file_gives_each_body_a_version(cast: Cast, registry: Registry, quar
 
     assert report.bodies == 3
     assert report.values == Value.objects.count() > 0
+    assert len(bodies) == 3
     for body in bodies:
         record = Return.objects.get(organisation=body, period=quarter)
         version = record.current_version

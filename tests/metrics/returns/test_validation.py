@@ -468,6 +468,7 @@ def test_every_message_names_its_row_and_column():
     findings, _ = row_findings(
         {"organisation_code": "R99", "metric_code": "S003", "value": "1.5", "period_end": "x"}
     )
+    assert findings
     for finding in findings:
         prefix = f"Row {finding.row}, column {finding.column}: "
         assert finding.message.startswith(prefix if finding.column else f"Row {finding.row}: ")
