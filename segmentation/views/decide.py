@@ -143,6 +143,7 @@ def decision_confirm_view(request: HttpRequest, period: str, pk: int) -> HttpRes
 @domain_page
 def decision_send_back_view(request: HttpRequest, period: str, pk: int) -> HttpResponse:
     decision = _decision(request, period, pk)
+    require_decider(request_user(request), decision.organisation)
     form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:

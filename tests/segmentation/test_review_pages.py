@@ -128,6 +128,11 @@ def test_send_back_page_needs_a_reason(picture: Picture, cast: Cast, lead_a2):
     client_for(cast.lead_a).post(PAGES["decide"], {"segment": "3"})
     decision = SegmentDecision.objects.get()
     url = Q + f"decisions/{decision.pk}/send-back/"
+    assert client_for(lead_a2).get(url).status_code == 200
+    assert client_for(cast.analyst_a).get(url).status_code == 403
+    assert client_for(cast.lead_b).get(url).status_code == 404
+    assert client_for(cast.outsider).get(url).status_code == 404
+    assert client_for(cast.outsider).post(url, {"reason": "x"}).status_code == 404
     empty = client_for(lead_a2).post(url, {"reason": ""})
     assert empty.status_code == 400
     assert "Give the reason" in empty.content.decode()
