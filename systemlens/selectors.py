@@ -22,6 +22,7 @@ from systemlens.models import (
     Agreement,
     AgreementVersion,
     Concern,
+    LensEvent,
     Meeting,
     ServedSystem,
     SystemRollup,
@@ -78,6 +79,13 @@ def system_concerns(user: AnyUser, system: System) -> QuerySet[Concern]:
         .filter(organisation__in=bodies)
         .select_related("organisation", "metric", "period")
         .order_by("closed_at", "-opened_at")
+    )
+
+
+def system_events(system: System, limit: int = 20) -> list[LensEvent]:
+    """The latest changes recorded about the ICS and its bodies: who did what, when."""
+    return list(
+        LensEvent.objects.filter(system=system).select_related("actor", "organisation")[:limit]
     )
 
 

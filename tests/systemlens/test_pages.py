@@ -40,6 +40,10 @@ def test_those_who_see_the_ics_see_its_pages(lens, cast, who):
     assert "Elective recovery" in page
     assert "Some concerns" in page  # the review's rating in words
     assert "Waits rising" in page
+    history = page[page.index('id="history"') :]
+    for words in ("Agreement version recorded", "Quarterly review recorded", "Specific concern"):
+        assert words in history
+    assert cast.lead_a.email in history
 
 
 @pytest.mark.parametrize("who", NOT_A1)
