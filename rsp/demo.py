@@ -140,7 +140,7 @@ def _rsp_case(body: Organisation, users: dict[str, User], stdout: TextIO) -> Non
         user=sid,
     )
     _criteria(case, body, sid)
-    _plan(case, sid, lead, users[SUBMITTER])
+    _plan(case, sid, lead)
     review_record(
         case=case,
         given=ReviewInput(
@@ -180,21 +180,26 @@ def _rsp_case(body: Organisation, users: dict[str, User], stdout: TextIO) -> Non
 
 
 def _criteria(case: Case, body: Organisation, sid: User) -> None:
-    latest = (
+    results = (
         MetricResult.objects.filter(organisation=body, run__current_for__isnull=False)
         .exclude(metric__polarity="neutral")
         .select_related("metric")
         .order_by("-period__year", "-period__quarter", "metric__code")
-        .first()
     )
+    latest = results.filter(metric__value_type="percentage").first() or results.first()
     if latest is not None:
         metric, value = latest.metric, latest.value
         higher = metric.polarity == "higher_better"
-        target = round(value * (1.05 if higher else 0.95) + (1 if higher else -1), 1)
+        # A target a little better than now: not met yet, within reach.
+        if higher:
+            target = round(value + (100 - value) / 2 if metric.unit == "%" else value * 1.1, 1)
+        else:
+            target = round(value * 0.9, 1)
         criterion_add(
             case=case,
             given=CriterionInput(
-                f"{metric.name}: {'at least' if higher else 'at most'} {target:g}",
+                f"{metric.name}: {'at least' if higher else 'at most'} {target:g}"
+                + (metric.unit if metric.unit == "%" else f" {metric.unit}"),
                 metric,
                 "gte" if higher else "lte",
                 target,
@@ -222,7 +227,7 @@ def _criteria(case: Case, body: Organisation, sid: User) -> None:
     )
 
 
-def _plan(case: Case, sid: User, lead: User, submitter: User) -> None:
+def _plan(case: Case, sid: User, lead: User) -> None:
     day = timezone.localdate()
     flow = workstream_add(
         case=case,
@@ -256,8 +261,8 @@ def _plan(case: Case, sid: User, lead: User, submitter: User) -> None:
     action_update(
         action=late, progress=55, note="Pathway agreed; council staffing delayed.", user=sid
     )
-    soon = add(money, "Agency spend controls signed off by the board", submitter, 60, 3)
-    action_update(action=soon, progress=60, note="Controls drafted.", user=submitter)
+    soon = add(money, "Agency spend controls signed off by the board", sid, 60, 3)
+    action_update(action=soon, progress=60, note="Controls drafted.", user=sid)
     proposed = add(money, "Run-rate report to the ICS each month", sid, 80, 20)
     action_update(action=proposed, progress=100, note="Three monthly reports sent.", user=sid)
     document_add(
