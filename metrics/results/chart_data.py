@@ -4,7 +4,7 @@ analysis (``chart_from_result``) or from a stored series (``chart_from_series``)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -21,6 +21,7 @@ class ChartPoint:
     direction: str | None = None  # "high" or "low"
     classification: str | None = None  # improvement, concern, high, low
     signals: tuple[tuple[str, str, str], ...] = ()  # every (rule, direction, classification)
+    places: int | None = None  # decimal places of the metric's values; None: 6 significant
 
     @property
     def special_cause(self) -> str:
@@ -30,6 +31,8 @@ class ChartPoint:
 
     @property
     def value_text(self) -> str:
+        if self.places is not None:
+            return f"{round(self.value, self.places) or 0.0:,.{self.places}f}"
         return f"{self.value:,.6g}"
 
     @property
@@ -59,6 +62,10 @@ class SpcChart:
     assurance: str | None
     target: float | None = None
     neutral: bool = False  # a neutral metric: special causes are high/low, not good/bad
+
+    def to_places(self, places: int) -> SpcChart:
+        """The same chart whose data table shows values to ``places`` decimal places."""
+        return replace(self, points=tuple(replace(p, places=places) for p in self.points))
 
     @property
     def trial(self) -> bool:

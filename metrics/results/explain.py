@@ -26,6 +26,7 @@ from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
 from metrics.results.charts import fmt, render_figure
 from metrics.results.mdc import assurance_icon, variation_icon
+from metrics.results.numbers import metric_decimals
 from metrics.results.selectors import (
     QuarterRun,
     evidence_texts,
@@ -210,7 +211,7 @@ def metric_explanation(
             variation=series.variation,
             assurance=series.assurance,
             neutral=metric.polarity == "neutral",
-        )
+        ).to_places(metric_decimals(metric))
         figure = render_figure(chart, chart_id=f"spc-{slugify(metric.code)}")
     flags = Flag.objects.filter(run=run, organisation=organisation, metric=metric).order_by("kind")
     inputs = run_inputs(user=user, run=run).filter(

@@ -39,3 +39,15 @@ def test_a_missing_value_is_said_in_words() -> None:
 
 def test_thresholds_are_numbers_alone() -> None:
     assert metric_number(88.1666, metric("percentage", "%")) == "88.2"
+
+
+def test_the_spc_data_table_shows_values_to_the_metrics_precision() -> None:
+    from datetime import date
+
+    from metrics.results.chart_data import ChartPoint, ChartSegment, SpcChart
+
+    point = ChartPoint(when=date(2021, 12, 31), value=71.26666, segment=0)
+    segment = ChartSegment(0, 1, 70.0, 80.0, 60.0, 76.0, 64.0, trial=True)
+    chart = SpcChart("M01", "%", (point,), (segment,), "common_cause", None)
+    assert chart.points[0].value_text == "71.2667"
+    assert chart.to_places(1).points[0].value_text == "71.3"

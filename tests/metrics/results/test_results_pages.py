@@ -139,8 +139,8 @@ def test_metric_page_chart_and_its_text_alternative(cast: Cast, picture: Picture
     assert "SPC chart: M01 A&amp;E 4-hour performance" in words
     assert "21 points from April 2020 to December 2021" in words
     # The data table: each month, its value and its special cause in words.
-    assert "December 2021 48 Outside the process limits (low) Concern" in words
-    assert "April 2020 80 Run on one side of the mean (high) Improvement" in words
+    assert "December 2021 48.0 Outside the process limits (low) Concern" in words
+    assert "April 2020 80.0 Run on one side of the mean (high) Improvement" in words
 
 
 def test_metric_page_explains_rank_quartile_and_score(cast: Cast, picture: Picture) -> None:
