@@ -185,3 +185,24 @@ class ExitForm(forms.Form):
         label="New segment", coerce=int, choices=[(n, f"Segment {n}") for n in (1, 2, 3, 4)]
     )
     decision = text("Exit decision", rows=5)
+
+
+class SystemCaseForm(forms.Form):
+    system = forms.ChoiceField(label="Integrated care system")
+    programme = forms.ChoiceField(label="Programme")
+    entered_on = date_field("Entry date")
+    cqc_recommended_entry = forms.BooleanField(
+        label="Entry is on CQC's recommendation", required=False
+    )
+    reason = text("Why the whole system enters the programme")
+
+    def __init__(
+        self,
+        *args: Any,
+        systems: list[tuple[str, str]],
+        programmes: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["system"].choices = [("", "Choose a system"), *systems]  # type: ignore[attr-defined]
+        self.fields["programme"].choices = programmes  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from rsp.api import cases, parts
 from rsp.views import actions as action_views
 from rsp.views import cases as case_views
+from rsp.views import national as national_views
 from rsp.views import parts as part_views
 
 router = SimpleRouter()
@@ -19,6 +20,7 @@ api_urlpatterns: list = []
 
 urlpatterns: list = [
     path("cases/", case_views.case_index, name="case-list"),
+    path("cases/system/new/", national_views.system_case_new, name="case-system-new"),
     path("cases/<int:pk>/", case_views.case_detail, name="case-detail"),
     path("cases/<int:pk>/print/", case_views.case_print, name="case-print"),
     path("cases/<int:pk>/appoint/", case_views.case_appoint, name="case-appoint"),

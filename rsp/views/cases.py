@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.scope import request_user
+from accounts.roles import OPEN_CASE
+from accounts.scope import is_national, request_user
 from rsp.access import accesses, document_visible
 from rsp.cases import Appointment, case_appoint_lead, case_exit, case_update_details
 from rsp.forms import AppointForm, DetailsForm, ExitForm
@@ -48,6 +49,7 @@ def case_index(request: HttpRequest) -> HttpResponse:
                 ("all", "All"),
             ],
             "querystring": f"state={state}",
+            "may_open_system_case": is_national(request.user, OPEN_CASE),
         },
     )
 

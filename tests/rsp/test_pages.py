@@ -210,3 +210,22 @@ def test_each_part_page_opens_for_the_sid(action: Action, rsp_case: Case, cast: 
         assert page.status_code == 200, form
     assert client.get(f"/cases/{rsp_case.pk}/nonsense/").status_code == 404
     assert client.get(f"/cases/{rsp_case.pk}/appoint/").status_code == 403  # the region appoints
+
+
+def test_a_national_admin_opens_a_case_for_a_whole_system_on_its_page(
+    registry: Registry, cast: Cast
+):
+    from rsp.models import Programme
+
+    assert browser(cast.lead_a).get("/cases/system/new/").status_code == 404
+    client = browser(cast.national)
+    assert "Open a case for a whole system" in client.get("/cases/").content.decode()
+    programme = Programme.objects.get(edition_code="sof-2021-22", segment=4)
+    form = {"system": "QA1", "programme": str(programme.pk), "entered_on": "2026-12-01"}
+    refused = client.post("/cases/system/new/", {**form, "reason": ""})
+    assert "Give the reason for the decision." in refused.content.decode()
+    assert not Case.objects.exists()
+    opened = client.post("/cases/system/new/", {**form, "reason": "System-wide recovery"})
+    case = Case.objects.get()
+    assert opened["Location"] == case.get_absolute_url()
+    assert (case.system, case.route) == (registry.system_a1, "national")
