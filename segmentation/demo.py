@@ -29,6 +29,7 @@ from accounts.models import User
 from metrics.models.calculation import CurrentRun
 from metrics.models.catalogue import Methodology, Period
 from oversight.models import OrganisationKind, Region
+from segmentation.criteria import MET, SEGMENT_3
 from segmentation.decisions import Judgement, decision_confirm, decision_record, decision_send_back
 from segmentation.methods import review_method
 from segmentation.models import Proposal, SegmentationMethod, SegmentDecision
@@ -98,17 +99,48 @@ def _proposals(region: Region, period: Period) -> list[Proposal]:
     )
 
 
+def _weight_of_concern(proposal: Proposal) -> int:
+    """How much of the mandated-support evidence holds: the flags its met criteria cite."""
+    return sum(
+        len(c.get("flags", ())) + 1
+        for c in proposal.criteria or ()
+        if c.get("group") == SEGMENT_3 and c.get("status") == MET
+    )
+
+
+def _mandated(proposals: list[Proposal]) -> set[int]:
+    """The candidates a regional team would put into mandated support: the quarter of the
+    region's bodies with the most evidence among those proposed 3 (the demo's synthetic data
+    makes most bodies candidates; the team's judgement does not put most into segment 3)."""
+    candidates = sorted(
+        (p for p in proposals if p.segment == 3), key=_weight_of_concern, reverse=True
+    )
+    return {p.pk for p in candidates[: max(1, len(proposals) // 4)]}
+
+
 def _decide(
-    proposal: Proposal, user: User, *, differ: bool = False, reason: str = ""
+    proposal: Proposal,
+    user: User,
+    *,
+    mandated: set[int],
+    differ: bool = False,
+    reason: str = "",
 ) -> SegmentDecision:
     proposed = proposal.segment or 2
-    segment = min(proposed + 1, 4) if differ else proposed
-    rationale = reason or (
-        "Recent improvement is not yet sustained; the ICS lead's view and the latest SPC "
-        "signals suggest more support for now."
-        if segment != proposal.segment
-        else ""
-    )
+    if proposed == 3 and proposal.pk not in mandated:
+        segment = 2
+        rationale = reason or (
+            "The criteria met rest on a few metrics the ICS is already addressing; support "
+            "through the ICS for now, and review next quarter."
+        )
+    else:
+        segment = min(proposed + 1, 4) if differ else proposed
+        rationale = reason or (
+            "Recent improvement is not yet sustained; the ICS lead's view and the latest SPC "
+            "signals suggest more support for now."
+            if segment != proposal.segment
+            else ""
+        )
     ics = proposal.organisation.kind == OrganisationKind.ICS
     return decision_record(
         organisation=proposal.organisation,
@@ -135,8 +167,9 @@ def _publish_all(
         or SegmentDecision.objects.filter(period=period, organisation__region=region).exists()
     ):
         return
+    mandated = _mandated(proposals)
     for n, proposal in enumerate(proposals):
-        decision = _decide(proposal, deputy, differ=n < differ)
+        decision = _decide(proposal, deputy, mandated=mandated, differ=n < differ)
         decision_confirm(decision=decision, user=lead)
     publication_publish(region=region, period=period, user=lead, accept_missing=True)
     stdout.write(f"  {region.name}, {period.label}: {len(proposals)} decisions published\n")
@@ -164,15 +197,16 @@ def _half_review(region: Region, period: Period, users: dict[str, User], stdout:
                 suggested_segment=proposal.segment,
                 user=ics_lead,
             )
+    mandated = _mandated(proposals)
     quarter = len(others) // 4
     counts = {"confirmed": 0, "awaiting": 0, "sent back": 0}
     for n, proposal in enumerate(others[: 2 * quarter]):
         if n < quarter:
-            decision = _decide(proposal, deputy, differ=n % 5 == 0)
+            decision = _decide(proposal, deputy, mandated=mandated, differ=n % 5 == 0)
             decision_confirm(decision=decision, user=lead)
             counts["confirmed"] += 1
         elif n < quarter + 2:
-            decision = _decide(proposal, lead)
+            decision = _decide(proposal, lead, mandated=mandated)
             decision_send_back(
                 decision=decision,
                 reason="Wait for the corrected A&E return before deciding.",
@@ -180,7 +214,7 @@ def _half_review(region: Region, period: Period, users: dict[str, User], stdout:
             )
             counts["sent back"] += 1
         else:  # awaiting confirmation: by the other lead
-            _decide(proposal, lead if n % 2 else deputy, differ=n % 3 == 0)
+            _decide(proposal, lead if n % 2 else deputy, mandated=mandated, differ=n % 3 == 0)
             counts["awaiting"] += 1
     stdout.write(
         f"  {region.name}, {period.label}: "
