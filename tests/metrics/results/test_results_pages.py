@@ -303,3 +303,10 @@ def test_the_profile_groups_flags_by_kind_concerns_first(cast: Cast, picture: Pi
     assert f"{first.label} ({first.count})" in words
     assert words.count("Raised by calculation run") == 0
     assert f"raised by calculation run {picture.latest_run.pk}" in words
+
+
+def test_the_profile_states_each_quarter_values_basis(cast: Cast, picture: Picture) -> None:
+    words = text(client_for(cast.national).get("/organisations/RA1/profile/").content.decode())
+    assert "M01 · Higher is better · quarter value: latest month in the quarter" in words
+    assert "M03 · Neutral · quarter value: mean of the months" in words
+    assert "M02 · Lower is better · quarterly" in words
