@@ -83,6 +83,12 @@ def action_actions(action: Action, access: CaseAccess, *, case_open: bool) -> li
             "Only a proposed closure, by someone other than the owner.",
         ),
         _allowed(
+            "replan",
+            "Change the due date",
+            access.work and not closed,
+            TEAM if not access.work else "This action is closed.",
+        ),
+        _allowed(
             "set_rag",
             "Override the RAG",
             access.work and not closed,

@@ -206,3 +206,8 @@ class SystemCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["system"].choices = [("", "Choose a system"), *systems]  # type: ignore[attr-defined]
         self.fields["programme"].choices = programmes  # type: ignore[attr-defined]
+
+
+class ReplanForm(forms.Form):
+    due_on = date_field("New due date")
+    reason = text("Why the due date moves")

@@ -265,6 +265,42 @@ def action_reject_closure(*, action: Action, reason: str, user: User) -> Action:
 
 
 @transaction.atomic
+def action_replan(*, action: Action, due_on: date, reason: str, user: User) -> Action:
+    """Move an action's due date, with the reason (the case's team only; the RAG then reads
+    from the new date, and the timeline keeps the old one)."""
+    action = _locked(action)
+    require_work(user, action.workstream.case)
+    _open_case(action.workstream.case)
+    if action.is_closed:
+        raise ActionRefused("This action is closed.")
+    problems: dict[str, list[str]] = {}
+    if due_on < action.starts_on:
+        problems["due_on"] = [
+            f"The due date cannot be before the start, {action.starts_on:%-d %B %Y}."
+        ]
+    if due_on == action.due_on:
+        problems["due_on"] = ["That is the due date already."]
+    if not reason.strip():
+        problems["reason"] = ["Say why the due date moves."]
+    if problems:
+        raise InputRejected("The due date cannot change as it is.", problems)
+    before = action.due_on
+    action.due_on = due_on
+    action.save(update_fields=["due_on"])
+    case_event(
+        action.workstream.case,
+        "action_replanned",
+        actor=user,
+        what=f"Due date of “{action.title}” moved from {before:%-d %B %Y} to {due_on:%-d %B %Y}.",
+        why=reason,
+        subject=f"action:{action.pk}",
+        before=before.isoformat(),
+        after=due_on.isoformat(),
+    )
+    return action
+
+
+@transaction.atomic
 def milestone_add(*, case: Case, title: str, due_on: date, user: User) -> Milestone:
     require_work(user, case)
     _open_case(case)

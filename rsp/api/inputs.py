@@ -129,3 +129,8 @@ class ExitInput(serializers.Serializer):
     exited_on = serializers.DateField()
     decision = serializers.CharField(allow_blank=True)
     new_segment = serializers.IntegerField()
+
+
+class ReplanInput(serializers.Serializer):
+    due_on = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)

@@ -32,6 +32,7 @@ from rsp.plan import (
     action_override_rag,
     action_propose_closure,
     action_reject_closure,
+    action_replan,
     action_update,
     milestone_achieve,
 )
@@ -95,6 +96,12 @@ class ActionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reject-closure")
     def reject_closure(self, request: Request, pk: str) -> Response:
         return self._do(pk, action_reject_closure, **valid(inputs.ReasonInput, request))
+
+    @extend_schema(request=inputs.ReplanInput, responses=ActionSerializer)
+    @action(detail=True, methods=["post"])
+    def replan(self, request: Request, pk: str) -> Response:
+        """Move the due date, with the reason (the case's team)."""
+        return self._do(pk, action_replan, **valid(inputs.ReplanInput, request))
 
     @extend_schema(request=inputs.RagInput, responses=ActionSerializer)
     @action(detail=True, methods=["post"])

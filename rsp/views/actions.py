@@ -13,7 +13,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.scope import request_user
 from rsp.access import part_visible
 from rsp.documents import MAX_DOCUMENT_BYTES, Upload, document_add
-from rsp.forms import ActionForm, EvidenceForm, NoteForm, ProgressForm, RagForm, ReasonForm
+from rsp.forms import (
+    ActionForm,
+    EvidenceForm,
+    NoteForm,
+    ProgressForm,
+    RagForm,
+    ReasonForm,
+    ReplanForm,
+)
 from rsp.models import Action, Workstream
 from rsp.plan import (
     ActionInput,
@@ -22,6 +30,7 @@ from rsp.plan import (
     action_override_rag,
     action_propose_closure,
     action_reject_closure,
+    action_replan,
     action_update,
 )
 from rsp.selectors import case_file
@@ -97,6 +106,14 @@ ACTION_FORMS: dict[str, tuple[type, str, str, Any, str, bool]] = {
         "Sent back to the owner.",
         True,
     ),
+    "replan": (
+        ReplanForm,
+        "Change the due date",
+        "Save the due date",
+        action_replan,
+        "Due date changed.",
+        False,
+    ),
     "rag": (RagForm, "Override the RAG", "Save the RAG", action_override_rag, "RAG saved.", False),
 }
 
@@ -161,7 +178,7 @@ def action_form(request: HttpRequest, pk: int, action: int, step: str) -> HttpRe
     if step not in ACTION_FORMS:
         raise Http404("No such step.")
     form_class, title, submit, operation, done, warning = ACTION_FORMS[step]
-    initial = {"progress": found.progress, "rag": found.rag_override}
+    initial = {"progress": found.progress, "rag": found.rag_override, "due_on": found.due_on}
     return form_page(
         request,
         form=form_class(posted(request), initial=initial),

@@ -84,6 +84,7 @@ def test_each_object_lists_the_callers_actions(rsp_case: Case, cast: Cast):
         "propose_closure": True,
         "close": False,
         "reject_closure": False,
+        "replan": True,
         "set_rag": True,
     }
     url = f"/api/v1/case-actions/{action['id']}/"

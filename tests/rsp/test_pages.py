@@ -208,6 +208,10 @@ def test_each_part_page_opens_for_the_sid(action: Action, rsp_case: Case, cast: 
     ):
         page = client.get(f"/cases/{rsp_case.pk}/{form}")
         assert page.status_code == 200, form
+    for step in ("progress", "propose", "rag", "replan"):
+        page = client.get(f"/cases/{rsp_case.pk}/actions/{action.pk}/{step}/")
+        assert page.status_code == 200, step
+    assert client.get(f"/cases/{rsp_case.pk}/actions/{action.pk}/nonsense/").status_code == 404
     assert client.get(f"/cases/{rsp_case.pk}/nonsense/").status_code == 404
     assert client.get(f"/cases/{rsp_case.pk}/appoint/").status_code == 403  # the region appoints
 

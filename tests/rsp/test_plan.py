@@ -157,3 +157,21 @@ def test_milestones_are_added_and_achieved_once(rsp_case: Case, cast: Cast):
     with pytest.raises(ActionRefused):
         milestone_achieve(milestone=milestone, achieved_on=timezone.localdate(), user=cast.sid)
     assert rsp_case.events.filter(subject=f"milestone:{milestone.pk}").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_due_date_moves_only_with_a_reason_and_the_old_date_is_kept(action: Action, cast: Cast):
+    from rsp.plan import action_replan
+
+    before = action.due_on
+    later = before + timedelta(days=14)
+    with pytest.raises(InputRejected) as refused:
+        action_replan(action=action, due_on=later, reason=" ", user=cast.sid)
+    assert list(refused.value.problems) == ["reason"]
+    with pytest.raises(NotPermitted):
+        action_replan(action=action, due_on=later, reason="x", user=cast.analyst_a)
+    action_replan(action=action, due_on=later, reason="Supplier delay agreed", user=cast.sid)
+    action.refresh_from_db()
+    assert action.due_on == later
+    event = action.workstream.case.events.get(action="action_replanned")
+    assert (event.why, event.detail["before"]) == ("Supplier delay agreed", before.isoformat())
