@@ -25,6 +25,7 @@ from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
 from metrics.results.mdc import assurance_label, variation_label
 from metrics.results.selectors import flags_list, peer_figures, results_list, spc_series_get
+from oversight.ids import id_from
 
 RUN_PARAMETER = OpenApiParameter(
     "run",
@@ -34,13 +35,7 @@ RUN_PARAMETER = OpenApiParameter(
 
 
 def _run_id(request: Request) -> int | None:
-    text = request.query_params.get("run")
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise serializers.ValidationError({"run": "A run id is a whole number."}) from None
+    return id_from(request.query_params.get("run"), name="run")
 
 
 class ThresholdsSerializer(serializers.Serializer):

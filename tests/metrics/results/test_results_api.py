@@ -169,6 +169,27 @@ def test_results_of_an_earlier_run_by_id(cast: Cast, picture: Picture) -> None:
     assert get(cast.lead_a, "/api/v1/results/?run=x", status=400)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/results/", "/api/v1/flags/", "/api/v1/organisations/RA1/spc/M01/"],
+)
+@pytest.mark.parametrize("run", ["9" * 25, str(2**63), "0", "-3", "x"])
+def test_a_run_that_is_no_id_is_refused_naming_run(
+    cast: Cast, picture: Picture, url: str, run: str
+) -> None:
+    """Out of the database's range (a 25-digit number gave a 500 on SQLite): 400, not 500."""
+    body = get(cast.lead_a, f"{url}?run={run}", status=400)
+    assert body["run"] == ["A run id is a whole number from 1 to 9223372036854775807."]
+    assert "run" in body["detail"]
+
+
+def test_the_largest_id_is_an_id_of_no_run(cast: Cast, picture: Picture) -> None:
+    largest = str(2**63 - 1)
+    assert get(cast.lead_a, f"/api/v1/results/?run={largest}")["count"] == 0
+    assert get(cast.lead_a, f"/api/v1/flags/?run={largest}")["count"] == 0
+    get(cast.lead_a, f"/api/v1/organisations/RA1/spc/M01/?run={largest}", status=404)
+
+
 def test_results_query_count_does_not_grow_with_rows(
     cast: Cast, picture: Picture, django_assert_num_queries
 ) -> None:
