@@ -22,6 +22,7 @@ from metrics.results.explain import (
 )
 from metrics.results.flag_groups import CONCERN, STRENGTH, flag_groups
 from metrics.results.opening_quarter import latest_quarter_note, opening_quarter
+from metrics.results.provisional import provisional_note
 from metrics.results.selectors import quarter_pick, quarters_with_results
 from oversight.models import Organisation
 
@@ -93,6 +94,9 @@ def metric_detail(request: HttpRequest, code: str, metric_code: str) -> HttpResp
             "quarter": current,
             "choices": quarter_choices(quarters),
             "x": explanation,
+            "provisional": provisional_note(
+                explanation.result, explanation.thresholds, current.period
+            ),
             "quartile_tag": quartile_tag(
                 explanation.result.quartile if explanation.result else None
             ),

@@ -15,6 +15,7 @@ from django.test import Client
 from accounts.models import User
 from metrics.models.calculation import CalculationRun, RunStatus
 from tests.conftest import Cast, Registry
+from tests.factories import OrganisationFactory
 from tests.metrics.results_data import Picture, build_picture
 from tests.queries import Counted, assert_constant_queries, counted
 
@@ -254,8 +255,9 @@ def test_page_query_counts_are_fixed(cast: Cast, picture: Picture) -> None:
     # RA1 has many flags and RB2 few: same counts. The profile reads the body's published
     # segment too (segmentation's published_segment tag): one query; and which quarter to open
     # on (the body's accepted quarters), the latest quarter and the body's return for it (the
-    # note on why it is not shown): three.
-    for path, at_most in (("profile/", 16), ("metrics/M01/", 13), ("metrics/M02/", 12)):
+    # note on why it is not shown): three. A metric page counts its peer group's expected
+    # bodies (whether its quartiles are provisional): one.
+    for path, at_most in (("profile/", 16), ("metrics/M01/", 14), ("metrics/M02/", 13)):
         # M01 has a standard: one more query ranks the body among those scored by rank.
         many, few = (_page(cast.national, f"/organisations/{c}/{path}") for c in ("RA1", "RB2"))
         assert "Trust A1" in many.response.content.decode()
@@ -310,3 +312,17 @@ def test_the_profile_states_each_quarter_values_basis(cast: Cast, picture: Pictu
     assert "M01 · Higher is better · quarter value: latest month in the quarter" in words
     assert "M03 · Neutral · quarter value: mean of the months" in words
     assert "M02 · Lower is better · quarterly" in words
+
+
+def test_quartiles_say_they_are_provisional_while_a_peer_is_missing(
+    cast: Cast, picture: Picture, registry: Registry
+) -> None:
+    url = f"/organisations/RA1/metrics/M01/?period={picture.latest.slug}"
+    complete = text(client_for(cast.national).get(url).content.decode())
+    assert "Provisional" not in complete
+    OrganisationFactory(ods_code="RB9", name="Trust B9", system=registry.system_b1)
+    words = text(client_for(cast.national).get(url).content.decode())
+    assert (
+        f"Provisional: 5 of the 6 acute trusts expected to return for {picture.latest.label} "
+        "have an accepted value"
+    ) in words
