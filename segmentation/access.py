@@ -43,19 +43,6 @@ def period_named(text: str) -> Period:
     return period
 
 
-def organisation_visible(user: AnyUser, ods_code: str) -> Organisation:
-    """A body the user may see at all (overseer or its own user); NotFound otherwise."""
-    found = (
-        organisations_visible_to(user)
-        .select_related("region", "system")
-        .filter(ods_code__iexact=ods_code)
-        .first()
-    )
-    if found is None:
-        raise NotFound("No such organisation.")
-    return found
-
-
 def oversees(user: AnyUser, organisation: Organisation) -> bool:
     return organisations_overseen_by(user).filter(pk=organisation.pk).exists()
 

@@ -108,7 +108,7 @@ def _weight_of_concern(proposal: Proposal) -> int:
     )
 
 
-def _mandated(proposals: list[Proposal]) -> set[int]:
+def mandated_by_judgement(proposals: list[Proposal]) -> set[int]:
     """The candidates a regional team would put into mandated support: the quarter of the
     region's bodies with the most evidence among those proposed 3 (the demo's synthetic data
     makes most bodies candidates; the team's judgement does not put most into segment 3)."""
@@ -167,7 +167,7 @@ def _publish_all(
         or SegmentDecision.objects.filter(period=period, organisation__region=region).exists()
     ):
         return
-    mandated = _mandated(proposals)
+    mandated = mandated_by_judgement(proposals)
     for n, proposal in enumerate(proposals):
         decision = _decide(proposal, deputy, mandated=mandated, differ=n < differ)
         decision_confirm(decision=decision, user=lead)
@@ -197,7 +197,7 @@ def _half_review(region: Region, period: Period, users: dict[str, User], stdout:
                 suggested_segment=proposal.segment,
                 user=ics_lead,
             )
-    mandated = _mandated(proposals)
+    mandated = mandated_by_judgement(proposals)
     quarter = len(others) // 4
     counts = {"confirmed": 0, "awaiting": 0, "sent back": 0}
     for n, proposal in enumerate(others[: 2 * quarter]):

@@ -18,17 +18,16 @@ from rest_framework.response import Response
 
 from accounts.roles import DECIDE_SEGMENT
 from accounts.scope import (
+    organisation_for,
     organisations_visible_to,
-    regions_visible_to,
+    region_for,
     request_user,
-    systems_visible_to,
+    system_for,
 )
 from metrics.catalogue.filters import PeriodFilter
-from oversight.errors import NotFound
 from oversight.models import Region
 from segmentation.access import (
     decisions_visible,
-    organisation_visible,
     period_named,
     publications_visible,
     system_views_visible,
@@ -148,7 +147,7 @@ class DecisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = given.validated_data
         user = request_user(request)
         decision = decision_record(
-            organisation=organisation_visible(user, data["organisation"]),
+            organisation=organisation_for(user, data["organisation"]),
             period=period_named(data["period"]),
             segment=data["segment"],
             judgement=Judgement(
@@ -222,7 +221,7 @@ class SystemViewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = given.validated_data
         user = request_user(request)
         view = system_view_record(
-            organisation=organisation_visible(user, data["organisation"]),
+            organisation=organisation_for(user, data["organisation"]),
             period=period_named(data["period"]),
             text=data["text"],
             suggested_segment=data["suggested_segment"],
@@ -256,9 +255,7 @@ class ViewRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         user = request_user(request)
-        system = systems_visible_to(user).filter(ods_code__iexact=data["system"]).first()
-        if system is None:
-            raise NotFound("No such system.")
+        system = system_for(user, data["system"])
         asked = views_request(
             system=system, period=period_named(data["period"]), user=user, note=data["note"]
         )
@@ -275,10 +272,7 @@ class PublishInputSerializer(serializers.Serializer):
 
 
 def _region(user: Any, code: str) -> Region:
-    region = regions_visible_to(user).filter(ods_code__iexact=code).first()
-    if region is None:
-        raise NotFound("No such region.")
-    return region
+    return region_for(user, code)
 
 
 class PublicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

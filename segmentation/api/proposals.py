@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scope import organisation_for
 from metrics.calculation.api import RunLinkSerializer, run_link
 from metrics.catalogue.filters import PeriodFilter
 from oversight.errors import InputRejected
-from segmentation.access import organisation_visible, period_named, proposals_visible
+from segmentation.access import period_named, proposals_visible
 from segmentation.api.links import api_url
 from segmentation.api.serializers import (
     MethodLinkSerializer,
@@ -151,7 +152,7 @@ class ValueTraceView(APIView):
         missing = {k: ["Required."] for k, v in wanted.items() if not v}
         if missing:
             raise InputRejected("Name the organisation, metric and period.", missing)
-        organisation = organisation_visible(request.user, wanted["organisation"])
+        organisation = organisation_for(request.user, wanted["organisation"])
         traced = value_trace(
             user=request.user,
             organisation=organisation,

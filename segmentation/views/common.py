@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from accounts.scope import AnyUser, is_national, regions_visible_to
+from accounts.scope import AnyUser, is_national, region_for
 from metrics.models.catalogue import Period
 from oversight.errors import NotFound, NotPermitted
 from oversight.models import Region
@@ -39,10 +39,7 @@ def quarter(slug: str) -> Period:
 
 
 def region_seen(user: AnyUser, code: str) -> Region:
-    region = regions_visible_to(user).filter(ods_code__iexact=code).first()
-    if region is None:
-        raise NotFound("No such region.")
-    return region
+    return region_for(user, code)
 
 
 def require_national(user: AnyUser) -> None:

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import RECORD_SYSTEM_VIEW
-from accounts.scope import can, request_user
+from accounts.scope import can, organisation_for, request_user
 from oversight.errors import DomainError, NotFound, NotPermitted
-from segmentation.access import decisions_visible, organisation_visible, oversees, period_named
+from segmentation.access import decisions_visible, oversees, period_named
 from segmentation.decisions import (
     decision_confirm,
     decision_record,
@@ -39,7 +39,7 @@ def _body_url(period_slug: str, ods: str) -> str:
 def decision_new(request: HttpRequest, period: str, ods: str) -> HttpResponse:
     user = request_user(request)
     quarter = period_named(period)
-    organisation = organisation_visible(user, ods)
+    organisation = organisation_for(user, ods)
     if not oversees(user, organisation):
         raise NotFound("No such organisation.")
     method = review_method(quarter)
@@ -183,7 +183,7 @@ def view_new(request: HttpRequest, period: str, ods: str) -> HttpResponse:
     """An ICS lead records their view on one of their organisations' segmentation."""
     user = request_user(request)
     quarter = period_named(period)
-    organisation = organisation_visible(user, ods)
+    organisation = organisation_for(user, ods)
     if not oversees(user, organisation):
         raise NotFound("No such organisation.")
     if not can(user, RECORD_SYSTEM_VIEW, organisation):

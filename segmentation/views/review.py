@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import DECIDE_SEGMENT, PUBLISH_SEGMENTATION, RECORD_SYSTEM_VIEW
 from accounts.scope import (
+    NO_SUCH_ORGANISATION,
     is_national,
+    organisation_for,
     organisations_overseen_by,
     organisations_visible_to,
     regions_visible_to,
@@ -109,14 +111,9 @@ def body_context(request: HttpRequest, period: str, ods: str) -> dict[str, Any]:
     """Everything the body's review page shows (a fixed handful of queries)."""
     user = request_user(request)
     quarter = period_named(period)
-    organisation = (
-        organisations_visible_to(user)
-        .select_related("region", "system")
-        .filter(ods_code__iexact=ods)
-        .first()
-    )
-    if organisation is None or not oversees(user, organisation):
-        raise NotFound("No such organisation.")
+    organisation = organisation_for(user, ods)
+    if not oversees(user, organisation):
+        raise NotFound(NO_SUCH_ORGANISATION)
     method = review_method(quarter)
     proposal = (
         Proposal.objects.filter(organisation=organisation, period=quarter, method=method)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import DECIDE_SEGMENT, RECORD_SYSTEM_VIEW
-from accounts.scope import request_user, systems_visible_to
+from accounts.scope import request_user, system_for, systems_visible_to
 from oversight.errors import DomainError, NotFound, NotPermitted
 from oversight.models import OrganisationKind
 from segmentation.access import period_named
@@ -28,9 +28,7 @@ from segmentation.views.common import crumbs, domain_page, posted
 def system_review(request: HttpRequest, period: str, code: str) -> HttpResponse:
     user = request_user(request)
     quarter = period_named(period)
-    system = systems_visible_to(user).select_related("region").filter(ods_code__iexact=code).first()
-    if system is None:
-        raise NotFound("No such system.")
+    system = system_for(user, code)
     form = ViewsRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:

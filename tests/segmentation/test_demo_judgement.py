@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from segmentation.criteria import MET, NOT_MET, SEGMENT_3
-from segmentation.demo import _mandated
+from segmentation.demo import mandated_by_judgement
 from segmentation.models import Proposal
 
 
@@ -19,8 +19,11 @@ def test_a_quarter_of_the_region_at_most_and_the_most_evidenced_first() -> None:
     region = [proposal(1, 3, 1), proposal(2, 3, 5), proposal(3, 3, 2), proposal(4, 2)]
     region += [proposal(pk, 3, 1) for pk in range(5, 9)]
 
-    assert _mandated(region) == {2, 3}  # 8 bodies: a quarter is 2, the two with most flags
+    assert mandated_by_judgement(region) == {
+        2,
+        3,
+    }  # 8 bodies: a quarter is 2, the two with most flags
 
 
 def test_bodies_not_proposed_three_are_never_mandated() -> None:
-    assert _mandated([proposal(1, 2), proposal(2, 1), proposal(3, None)]) == set()
+    assert mandated_by_judgement([proposal(1, 2), proposal(2, 1), proposal(3, None)]) == set()
