@@ -332,7 +332,9 @@ def test_versions_values_and_downloads(world: World) -> None:
     download = client.get(world.url("return-version-file", number=1))
     assert download.content == content
     assert 'filename="return.csv"' in download["Content-Disposition"]
+    assert "no-store" in download["Cache-Control"]  # no shared cache keeps a body's return
     findings = client.get(world.url("return-version-findings", number=1))
+    assert "no-store" in findings["Cache-Control"]
     assert findings.content.decode().startswith("row,column,code,severity,message")
     assert client.get(world.url("return-version-file", number=2)).status_code == 404
 
