@@ -101,3 +101,41 @@ def test_region_records_review_and_meeting_ics_lead_sees_both(
     screenshot(page, "system-lens-meeting-ics-lead")
     page.get_by_role("button", name="Mark done").click()
     expect(body).to_contain_text("Action done: Send the revised elective trajectory")
+
+
+def test_region_assesses_a_concern_and_sets_the_lead_ics(
+    page: Page, live_server, registry: Registry, cast: Cast
+) -> None:
+    from systemlens.concerns import concern_open
+
+    concern = concern_open(organisation=registry.trust_a1, title="Waits rising", user=cast.lead_a)
+    base = live_server.url
+    login(page, live_server, cast.lead_a.email, PASSWORD)
+    page.goto(f"{base}/bodies/RA1/oversight/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Oversight of Trust A1")
+    page.get_by_text("Set the lead ICS and the ICSs it serves").click()
+    page.get_by_label("Lead ICS").select_option(label=str(registry.system_a1))
+    page.get_by_label(str(registry.system_b1)).check()
+    page.get_by_role("button", name="Save the ICSs").click()
+    expect(page.locator("#lead-ics")).to_have_text("System A1")
+    screenshot(page, "system-lens-body")
+    assert_accessible(page)
+    page.get_by_role("link", name="Waits rising").click()
+    expect(page).to_have_url(f"{base}/concerns/{concern.pk}/")
+    page.get_by_role("button", name="Record the assessment").click()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    for label in (
+        "Seriousness, scale and complexity of the issue",
+        "Risk and potential impact",
+        "The body's understanding of the issue",
+        "Leadership, governance and improvement maturity",
+        "Action already taken",
+        "Reason for the outcome",
+    ):
+        page.get_by_label(label).fill(f"{label}: recorded.")
+    page.get_by_label("Proposed for mandated support").check()
+    page.get_by_role("button", name="Record the assessment").click()
+    expect(page.locator("body")).to_contain_text("Assessment recorded.")
+    expect(page.locator("body")).to_contain_text("Proposed for mandated support")
+    screenshot(page, "system-lens-concern-assessed")
