@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from rsp.models import Action, ActionStatus, Case, CaseState
+from segmentation.models import NotificationKind
 from segmentation.notifications import notify
 
 DUE_SOON_DAYS = 7
@@ -48,7 +49,9 @@ def _action_reminders(today: date) -> int:
             else f"is due on {action.due_on:%-d %B %Y}"
         )
         told += notify(
-            kind=f"rsp_action_{when}",
+            kind=NotificationKind.CASE_ACTION_OVERDUE
+            if overdue
+            else NotificationKind.CASE_ACTION_DUE,
             event=f"rsp:action:{action.pk}:{when}:{action.due_on.isoformat()}",
             recipients=_recipients(action),
             subject=f"Action {'overdue' if overdue else 'due soon'}: {action.title}",
@@ -82,7 +85,7 @@ def _review_reminders(today: date) -> int:
             continue
         assert case.lead_id is not None
         told += notify(
-            kind="rsp_review_due",
+            kind=NotificationKind.CASE_REVIEW_DUE,
             event=f"rsp:case:{case.pk}:review:{due.isoformat()}",
             recipients={case.lead_id},
             subject=f"Review due: {case.subject_name}",

@@ -12,6 +12,10 @@ class NotificationKind(models.TextChoices):
     AWAITING_CONFIRMATION = "awaiting_confirmation", "Decision awaiting confirmation"
     SENT_BACK = "sent_back", "Decision sent back"
     PUBLISHED = "published", "Segmentation published"
+    # Told by rsp's reminders (rsp sits above segmentation and uses its notifications).
+    CASE_ACTION_DUE = "rsp_action_due", "Case action due within 7 days"
+    CASE_ACTION_OVERDUE = "rsp_action_overdue", "Case action overdue"
+    CASE_REVIEW_DUE = "rsp_review_due", "Case review due"
 
 
 class Notification(models.Model):

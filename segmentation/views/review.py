@@ -32,6 +32,7 @@ from segmentation.forms import ConfirmForm, ReasonForm, ReviewFilterForm
 from segmentation.methods import review_method
 from segmentation.models import OPEN_STATES, Proposal, SystemView
 from segmentation.review import annotated_proposals, review_list
+from segmentation.review_panels import review_panels
 from segmentation.standing import standing_of
 from segmentation.trace import proposal_trace
 from segmentation.views.common import crumbs, domain_page, querystring, region_seen
@@ -142,6 +143,8 @@ def body_context(request: HttpRequest, period: str, ods: str) -> dict[str, Any]:
         "period": quarter,
         "method": method,
         "proposal": proposal,
+        # Evidence that apps above segmentation add (systemlens: concerns, the lead ICS).
+        "panels": review_panels(user=user, organisation=organisation, period=quarter),
         "traced": traced,
         "themes": themes,
         "quarter_run": chosen,
