@@ -7,12 +7,21 @@ the browser's features may do.
   WhiteNoise before this middleware and keep their long cache lifetimes.
 - ``Permissions-Policy``: the service uses no camera, microphone, location, payment, USB or
   motion sensors, so no page (nor anything injected into one) may ask for them.
+
+And the session's limits: signed out after SESSION_IDLE_MINUTES without a request and
+SESSION_ABSOLUTE_HOURS after signing in, whatever the activity (``SessionLimits``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.base import SessionBase
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -49,3 +58,47 @@ class SecurityHeaders:
         if _signed_in(request) or attachment:
             add_never_cache_headers(response)
         return response
+
+
+# --- session limits ----------------------------------------------------------------------------
+
+SIGNED_IN_AT = "oversight.signed_in_at"
+SEEN_AT = "oversight.seen_at"
+# How stale the "last seen" stamp may get before a request rewrites it: saving the session on
+# every request would add a write to each; once a minute keeps the idle limit to the minute.
+SEEN_RESOLUTION = 60.0
+
+
+@receiver(user_logged_in)
+def _stamp_sign_in(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = time.time()
+
+
+def session_expired(session: SessionBase, now: float) -> bool:
+    """Idle longer than SESSION_IDLE_MINUTES, or signed in longer than SESSION_ABSOLUTE_HOURS."""
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if signed_in is None or seen is None:
+        return False  # a session from before the stamps: stamped now, limited from now on
+    idle = now - float(seen) > settings.SESSION_IDLE_MINUTES * 60
+    return idle or now - float(signed_in) > settings.SESSION_ABSOLUTE_HOURS * 3600
+
+
+class SessionLimits:
+    """Signs out a session idle too long or older than the absolute limit, before the view runs:
+    the page then asks to sign in again (the API answers 401/403). The session cookie and row
+    also expire after SESSION_COOKIE_AGE (= the idle limit) without a request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            if session_expired(request.session, now):
+                logout(request)
+            else:
+                request.session.setdefault(SIGNED_IN_AT, now)
+                if now - float(request.session.get(SEEN_AT, 0)) >= SEEN_RESOLUTION:
+                    request.session[SEEN_AT] = now
+        return self.get_response(request)

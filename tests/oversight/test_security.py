@@ -4,12 +4,16 @@ File downloads: tests/metrics/returns/test_returns_pages.py::test_versions_value
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import Cast
+from oversight.security import SEEN_AT, SIGNED_IN_AT
+from tests.conftest import PASSWORD, Cast
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +55,52 @@ def test_every_answer_turns_off_the_browser_features_the_service_does_not_use(
     policy = signed_in(cast.lead_a).get(url)["Permissions-Policy"]
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert f"{feature}=()" in policy
+
+
+# --- session limits ----------------------------------------------------------------------------
+
+MINUTE, HOUR = 60.0, 3600.0
+
+
+def stamped(client: Client, *, signed_in_ago: float, seen_ago: float) -> None:
+    session = client.session
+    now = time.time()
+    session[SIGNED_IN_AT], session[SEEN_AT] = now - signed_in_ago, now - seen_ago
+    session.save()
+
+
+def test_the_session_cookie_lasts_as_long_as_the_idle_limit() -> None:
+    assert settings.SESSION_IDLE_MINUTES == 30
+    assert settings.SESSION_ABSOLUTE_HOURS == 10
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_signing_in_stamps_the_session(cast: Cast) -> None:
+    before = time.time()
+    client = Client()
+    assert client.login(username=cast.lead_a.email, password=PASSWORD)
+    assert client.session[SIGNED_IN_AT] == client.session[SEEN_AT] >= before
+
+
+def test_an_active_session_carries_on_and_is_seen_again(cast: Cast) -> None:
+    client = signed_in(cast.lead_a)
+    stamped(client, signed_in_ago=9 * HOUR, seen_ago=29 * MINUTE)
+    assert client.get("/").status_code == 200
+    assert client.session[SEEN_AT] > time.time() - MINUTE
+
+
+@pytest.mark.parametrize(
+    ("signed_in_ago", "seen_ago"),
+    [(1 * HOUR, 31 * MINUTE), (10 * HOUR + MINUTE, 1 * MINUTE)],
+    ids=["idle", "absolute"],
+)
+def test_a_session_past_its_limit_is_signed_out(
+    cast: Cast, signed_in_ago: float, seen_ago: float
+) -> None:
+    client = signed_in(cast.lead_a)
+    stamped(client, signed_in_ago=signed_in_ago, seen_ago=seen_ago)
+    response = client.get("/returns/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/api/v1/regions/").status_code in (401, 403)
