@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -48,6 +49,11 @@ urlpatterns = [
     *(path("", include(module.urlpatterns)) for module in PARTS),
     *(path("api/v1/", include([*module.router.urls, *module.api_urlpatterns])) for module in PARTS),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Signed-in users only (SPECTACULAR_SETTINGS SERVE_PERMISSIONS); a browser is sent to sign in.
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -180,8 +180,25 @@ def test_an_invalid_sector_shows_the_nhsuk_error_summary(
 # --- API schema and docs -----------------------------------------------------------------------
 
 
-def test_the_openapi_schema_describes_the_registry_endpoints(db: None) -> None:
-    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_schema_and_docs_are_for_signed_in_users_only(db: None) -> None:
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code in (401, 403)
+    assert b"/api/v1/" not in schema.content
+    docs = Client().get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"] == "/accounts/login/?next=/api/docs/"
+
+
+def test_the_openapi_schema_describes_the_registry_endpoints(cast: Cast) -> None:
+    response = signed_in_client(cast.outsider).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
 
     assert response.status_code == 200
     schema = response.json()
@@ -194,8 +211,8 @@ def test_the_openapi_schema_describes_the_registry_endpoints(db: None) -> None:
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
-def test_the_api_docs_work_offline(db: None) -> None:
-    response = Client().get("/api/docs/")
+def test_the_api_docs_work_offline(cast: Cast) -> None:
+    response = signed_in_client(cast.outsider).get("/api/docs/")
 
     page = response.content.decode()
     assert response.status_code == 200

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -40,6 +41,10 @@ class Command(BaseCommand):
         node = node_for_code(scope_code)
         user, created = User.objects.get_or_create(email=email.lower())
         if password:
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
             user.set_password(password)
             user.save(update_fields=["password"])
         elif created:
