@@ -44,6 +44,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def method_name(edition: FrameworkEdition) -> str:
+    """ "System Oversight Framework 2021/22 rules", or the edition's name and the rules it
+    borrows ("Bench edition: NHS Oversight Framework 2025/26 rules") — never the name twice."""
+    rules = Methodology(edition.methodology).label
+    return f"{edition.name} rules" if rules in edition.name else f"{edition.name}: {rules} rules"
+
+
 def method_ensure(edition: FrameworkEdition) -> SegmentationMethod:
     """The edition's primary method, created with its methodology's defaults if it has none."""
     method = SegmentationMethod.objects.filter(edition=edition, primary=True).first()
@@ -54,7 +61,7 @@ def method_ensure(edition: FrameworkEdition) -> SegmentationMethod:
             return SegmentationMethod.objects.create(
                 edition=edition,
                 code=edition.code,
-                name=f"{edition.name}: {Methodology(edition.methodology).label} rules",
+                name=method_name(edition),
                 rules=edition.methodology,
                 primary=True,
                 **DEFAULTS[edition.methodology],

@@ -109,3 +109,16 @@ def test_financial_override(segment, in_deficit, expected):
 def test_financial_override_rejects_non_segments():
     with pytest.raises(ValueError, match="not a segment"):
         apply_financial_override(0, in_deficit=False)
+
+
+def test_a_method_is_named_without_repeating_its_edition() -> None:
+    from metrics.models.catalogue import FrameworkEdition, Methodology
+    from segmentation.methods import method_name
+
+    sof = FrameworkEdition(
+        name="System Oversight Framework 2021/22", methodology=Methodology.SOF_2021_22
+    )
+    bench = FrameworkEdition(name="Bench edition", methodology=Methodology.SOF_2021_22)
+
+    assert method_name(sof) == "System Oversight Framework 2021/22 rules"
+    assert method_name(bench) == "Bench edition: System Oversight Framework 2021/22 rules"
