@@ -40,6 +40,25 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+# No inline script anywhere (templates/base.html loads files); inline styles stay allowed (the
+# results' chart styles, style attributes). Swagger UI loads its init script as a file too
+# (SpectacularSwaggerSplitView). Nothing from another site; no framing; forms post here only.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
 def _signed_in(request: HttpRequest) -> bool:
     # DRF sets request.user on the Django request when a token authenticates, so API callers
     # count too; `user` is absent only when a middleware before authentication answered.
@@ -54,6 +73,7 @@ class SecurityHeaders:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         attachment = response.get("Content-Disposition", "").startswith("attachment")
         if _signed_in(request) or attachment:
             add_never_cache_headers(response)

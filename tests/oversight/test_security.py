@@ -4,6 +4,7 @@ File downloads: tests/metrics/returns/test_returns_pages.py::test_versions_value
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -104,3 +105,26 @@ def test_a_session_past_its_limit_is_signed_out(
     assert response["Location"].startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session
     assert client.get("/api/v1/regions/").status_code in (401, 403)
+
+
+# --- Content-Security-Policy -------------------------------------------------------------------
+
+
+def test_pages_allow_only_this_sites_scripts_and_have_none_inline(cast: Cast) -> None:
+    response = signed_in(cast.lead_a).get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", response.content.decode(), re.S)
+    assert scripts
+    assert [attrs for attrs, body in scripts if "src=" not in attrs or body.strip()] == []
+
+
+def test_the_api_docs_load_their_init_script_as_a_file(cast: Cast) -> None:
+    client = signed_in(cast.outsider)
+    page = client.get("/api/docs/").content.decode()
+    inline = re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>", page)
+    assert inline == []
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert b"SwaggerUIBundle" in script.content
