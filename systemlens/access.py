@@ -21,8 +21,10 @@ from accounts.scope import (
     AnyUser,
     can,
     is_national,
+    normalise_ods_code,
     organisations_overseen_by,
     organisations_visible_to,
+    system_for,
     systems_visible_to,
 )
 from oversight.errors import NotFound, NotPermitted
@@ -39,17 +41,14 @@ def bodies_overseen(user: AnyUser) -> QuerySet[Organisation]:
 
 
 def system_visible(user: AnyUser, ods_code: str) -> System:
-    found = (
-        systems_visible_to(user).select_related("region").filter(ods_code__iexact=ods_code).first()
-    )
-    if found is None:
-        raise NotFound("No such ICS.")
-    return found
+    return system_for(user, ods_code)
 
 
 def body_overseen(user: AnyUser, ods_code: str) -> Organisation:
     found = (
-        bodies_overseen(user).select_related("region", "system").filter(ods_code__iexact=ods_code)
+        bodies_overseen(user)
+        .select_related("region", "system")
+        .filter(ods_code=normalise_ods_code(ods_code))
     ).first()
     if found is None:
         raise NotFound("No such organisation.")

@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from accounts.scope import normalise_ods_code
 from metrics.models.catalogue import Period
 from oversight.errors import NotFound
 from oversight.models import Organisation, System
@@ -15,7 +16,9 @@ from segmentation.access import period_named
 
 
 def system_named(code: str) -> System:
-    found = System.objects.select_related("region").filter(ods_code__iexact=code).first()
+    found = (
+        System.objects.select_related("region").filter(ods_code=normalise_ods_code(code)).first()
+    )
     if found is None:
         raise NotFound("No such ICS.")
     return found
@@ -24,7 +27,7 @@ def system_named(code: str) -> System:
 def body_named(code: str) -> Organisation:
     found = (
         Organisation.objects.select_related("region", "system")
-        .filter(ods_code__iexact=code)
+        .filter(ods_code=normalise_ods_code(code))
         .first()
     )
     if found is None:

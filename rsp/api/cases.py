@@ -16,9 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.scope import request_user, systems_visible_to
+from accounts.scope import request_user, system_for
 from metrics.models.catalogue import Metric
-from oversight.errors import InputRejected, NotFound
+from oversight.errors import InputRejected
 from rsp.access import accesses, case_visible, part_visible
 from rsp.actions import case_actions
 from rsp.api import inputs
@@ -114,9 +114,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = valid(inputs.SystemCaseInput, request)
         user = request_user(request)
-        system = systems_visible_to(user).filter(ods_code__iexact=data["system"]).first()
-        if system is None:
-            raise NotFound("No such system.")
+        system = system_for(user, data["system"])
         programme = Programme.objects.filter(
             edition_code=data["edition"], segment=data["segment"]
         ).first()
