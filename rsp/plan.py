@@ -216,15 +216,24 @@ def action_propose_closure(*, action: Action, note: str, user: User) -> Action:
     return action
 
 
-@transaction.atomic
-def action_close(*, action: Action, note: str, user: User) -> Action:
-    """Close an action whose owner proposed it: by someone else who may work on the case."""
+def _closure_to_decide(action: Action, user: User, not_proposed: str) -> Action:
+    """The action, locked, when ``user`` may decide its proposed closure: someone of the case's
+    team other than its owner (four eyes), and only while closure is proposed."""
     action = _locked(action)
     require_work(user, action.workstream.case)
     if action.owner_id == user.pk:
         raise ActionRefused(NOT_OWNER)
     if action.status != ActionStatus.CLOSURE_PROPOSED:
-        raise ActionRefused("Only an action whose owner proposed closure can be closed.")
+        raise ActionRefused(not_proposed)
+    return action
+
+
+@transaction.atomic
+def action_close(*, action: Action, note: str, user: User) -> Action:
+    """Close an action whose owner proposed it: by someone else who may work on the case."""
+    action = _closure_to_decide(
+        action, user, "Only an action whose owner proposed closure can be closed."
+    )
     action.status = ActionStatus.CLOSED
     action.closed_by = user
     action.closed_at = timezone.now()
@@ -243,12 +252,7 @@ def action_close(*, action: Action, note: str, user: User) -> Action:
 @transaction.atomic
 def action_reject_closure(*, action: Action, reason: str, user: User) -> Action:
     """Send a closure proposal back to the owner, with the reason."""
-    action = _locked(action)
-    require_work(user, action.workstream.case)
-    if action.owner_id == user.pk:
-        raise ActionRefused(NOT_OWNER)
-    if action.status != ActionStatus.CLOSURE_PROPOSED:
-        raise ActionRefused("Only a proposed closure can be sent back.")
+    action = _closure_to_decide(action, user, "Only a proposed closure can be sent back.")
     if not reason.strip():
         raise InputRejected("Say why.", {"reason": ["Say what is still needed."]})
     action.status = ActionStatus.IN_PROGRESS
