@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import models
@@ -88,3 +89,67 @@ ROLE_LEVELS: dict[str, frozenset[Level]] = {
     Role.SID: frozenset({Level.ORGANISATION, Level.SYSTEM}),
     Role.OBSERVER: frozenset(Level),
 }
+
+
+def roles_with(action: str) -> tuple[str, ...]:
+    """The roles whose holders may do `action` (over their scope), in the order of `Role`."""
+    return tuple(role for role in Role.values if action in ROLE_ACTIONS[role])
+
+
+# --- the policy as people read it: every operation, the action it needs ------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One thing a user does in the service, the action (above) it needs over the body, and the
+    rule about the particular object that applies on top, if any."""
+
+    name: str
+    action: str
+    also: str = ""
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("See bodies, returns, results, runs and published segments", VIEW),
+    Operation("Upload a return (submit a version)", SUBMIT_RETURN),
+    Operation("Sign off a return", SIGN_OFF_RETURN, "not the version's uploader"),
+    Operation("Accept a return", REVIEW_RETURN),
+    Operation("Send a return back", REVIEW_RETURN),
+    Operation("Reopen a return or a closed quarter for a body", REOPEN_RETURN),
+    Operation("Edit the metric catalogue, create quarters", EDIT_CATALOGUE, "national"),
+    Operation("Record a segment decision", DECIDE_SEGMENT),
+    Operation("Confirm or send back a segment decision", DECIDE_SEGMENT, "not its recorder"),
+    Operation("Publish a region's segmentation", PUBLISH_SEGMENTATION),
+    Operation("Record an ICS lead's view on a segment", RECORD_SYSTEM_VIEW),
+    Operation("Open a support case, appoint its lead, exit it", OPEN_CASE),
+    Operation(
+        "Work a case (stocktake, plan, criteria, reviews, notes)",
+        OPEN_CASE,
+        "and the case's own lead (a SID)",
+    ),
+    Operation("Record ICS agreements, reviews, concerns, meetings", RUN_OVERSIGHT),
+    Operation("Edit the registry, give and take roles", EDIT_REGISTRY, "national"),
+)
+
+YES, NO = "yes", "no"
+
+
+def may(role: str, action: str) -> bool:
+    """Does the role carry the action? The one question every operation asks (through
+    `accounts.scope.can`/`require`, which add where the role is held)."""
+    return action in ROLE_ACTIONS[role]
+
+
+def policy_rows() -> list[tuple[Operation, tuple[bool, ...]]]:
+    """The table of operation x role, in the order of `OPERATIONS` and `Role`."""
+    return [(op, tuple(may(role, op.action) for role in Role.values)) for op in OPERATIONS]
+
+
+def policy_markdown() -> str:
+    """The table as Markdown, as the README's "Who may do what" prints it."""
+    head = ["operation", *(Role(role).label for role in Role.values), "also"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for op, allowed in policy_rows():
+        cells = [op.name, *(YES if each else NO for each in allowed), op.also]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.home import Figure, HomeContext, HomeSection, Status, Task, home_section
-from accounts.roles import Role
+from accounts.roles import REVIEW_RETURN, Role, roles_with
 from metrics.catalogue.editions import edition_for
 from metrics.engine.kinds import FlagKind
 from metrics.models.catalogue import FrameworkEdition, Period
@@ -35,12 +35,8 @@ from oversight.models import Organisation
 
 # Flags that say something is going well: not concerns.
 GOOD_NEWS = (FlagKind.TOP_QUARTILE, FlagKind.SPC_IMPROVEMENT)
-REVIEWERS = (
-    Role.REGIONAL_LEAD,
-    Role.REGIONAL_ANALYST,
-    Role.NATIONAL_ADMIN,
-    Role.NATIONAL_ANALYST,
-)
+# Those who accept and send back returns: the role policy's table says who (accounts.roles).
+REVIEWERS = roles_with(REVIEW_RETURN)
 
 
 @dataclass(frozen=True)

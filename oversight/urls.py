@@ -37,6 +37,7 @@ router.register("organisations", api.OrganisationViewSet, basename="api-organisa
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("roles/", views.role_policy, name="role-policy"),
     path("help/<slug:slug>/", views.info_page, name="info-page"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

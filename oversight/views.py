@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.home import home_sections
 from accounts.registry import organisation_sector_set
-from accounts.roles import EDIT_REGISTRY
+from accounts.roles import EDIT_REGISTRY, Role, policy_rows
 from accounts.scope import can, organisation_for, region_for, request_user, system_for
 from oversight.errors import NotFound
 from oversight.forms import DirectoryFilterForm, SectorForm
@@ -123,6 +123,16 @@ def organisation_sector(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("organisation-detail", code=organisation.ods_code)
     return render(
         request, "oversight/organisation_sector.html", {"organisation": organisation, "form": form}
+    )
+
+
+@login_required
+def role_policy(request: HttpRequest) -> HttpResponse:
+    """Who may do what: the role policy's own table (accounts.roles), as the README prints it."""
+    return render(
+        request,
+        "oversight/role_policy.html",
+        {"roles": [Role(role).label for role in Role.values], "rows": policy_rows()},
     )
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
 from accounts.home import HomeContext, HomeSection, Status, Task, home_section
-from accounts.roles import Role
+from accounts.roles import DECIDE_SEGMENT, RUN_OVERSIGHT, Role, roles_with
 from metrics.models.catalogue import Period
 from metrics.results.selectors import quarters_with_results
 from oversight.models import OrganisationKind
@@ -30,7 +30,9 @@ from segmentation.models import (
     SystemView,
 )
 
-REGIONAL = (Role.REGIONAL_LEAD, Role.REGIONAL_ANALYST)
+# The regional team (who run oversight of a region) and its deciders, from the role policy.
+REGIONAL = roles_with(RUN_OVERSIGHT)
+DECIDERS = roles_with(DECIDE_SEGMENT)
 
 
 def review_quarter() -> tuple[Period, SegmentationMethod] | None:
@@ -73,7 +75,7 @@ def regional_review(context: HomeContext) -> HomeSection | None:
         .values_list("organisation__region")
         .annotate(n=Count("*"))
     )
-    leads = {a.region.pk for a in context.held(Role.REGIONAL_LEAD) if a.region is not None}
+    leads = {a.region.pk for a in context.held(*DECIDERS) if a.region is not None}
     tasks = []
     for pk, region in sorted(regions.items(), key=lambda item: item[1].name):
         review = _url("segmentation-region", period.slug, region.ods_code)

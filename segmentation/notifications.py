@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import RoleAssignment, User
-from accounts.roles import Role
+from accounts.roles import DECIDE_SEGMENT, RECORD_SYSTEM_VIEW, RUN_OVERSIGHT, roles_with
 from oversight.errors import NotFound
 from oversight.models import Region, System
 from segmentation.models import Notification
@@ -102,22 +102,27 @@ def _holders(**where: object) -> QuerySet[RoleAssignment]:
 
 
 def regional_leads(region: Region) -> set[int]:
-    return set(_holders(role=Role.REGIONAL_LEAD, region=region).values_list("user_id", flat=True))
+    deciders = _holders(role__in=roles_with(DECIDE_SEGMENT), region=region)
+    return set(deciders.values_list("user_id", flat=True))
 
 
 def ics_leads(systems: Iterable[System]) -> set[int]:
     return set(
-        _holders(role=Role.ICS_LEAD, system__in=list(systems)).values_list("user_id", flat=True)
+        _holders(role__in=roles_with(RECORD_SYSTEM_VIEW), system__in=list(systems)).values_list(
+            "user_id", flat=True
+        )
     )
 
 
 def region_audience(region: Region, organisation_ids: Iterable[int]) -> set[int]:
     """Who hears of a region's publication: its regional team, its ICS leads, and the users of
     each published body."""
-    team = _holders(
-        role__in=[Role.REGIONAL_LEAD, Role.REGIONAL_ANALYST], region=region
-    ).values_list("user_id", flat=True)
-    leads = _holders(role=Role.ICS_LEAD, system__region=region).values_list("user_id", flat=True)
+    team = _holders(role__in=roles_with(RUN_OVERSIGHT), region=region).values_list(
+        "user_id", flat=True
+    )
+    leads = _holders(role__in=roles_with(RECORD_SYSTEM_VIEW), system__region=region).values_list(
+        "user_id", flat=True
+    )
     bodies = _holders(organisation_id__in=list(organisation_ids)).values_list("user_id", flat=True)
     return set(team) | set(leads) | set(bodies)
 
