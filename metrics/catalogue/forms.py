@@ -68,7 +68,13 @@ class MetricForm(forms.Form):
         required=False,
         help_text="Bespoke scores, for example 1=1.00;2=2.00 or ..5=1.00;5..=4.00",
     )
-    weight = _number("Weight", "1 unless the framework weighs the metric otherwise")
+    weight = forms.CharField(
+        label="Weight",
+        required=False,
+        help_text="1 unless the framework weighs the metric otherwise; a fraction such as 1/3 "
+        "is kept exactly",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
     scored = forms.ChoiceField(
         label="Scored or contextual",
         required=False,

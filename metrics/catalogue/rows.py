@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db import models
@@ -76,7 +77,10 @@ _TEXT_LIMITS = {name: _max_length(name) for name in ("code", "name", "unit", "sc
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # Plain decimal notation only: Python's float() would also take "1_000", "nan" and "inf".
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_WEIGHT_LIMIT = Decimal("10000")  # Metric.weight: 8 digits, 4 after the point
+# A weight is exact: a whole number, a decimal (0.5) or a fraction (1/3) — kept as a Fraction.
+_WEIGHT = re.compile(r"(\d+(\.\d*)?|\.\d+)(/\d+)?")  # no sign, no exponent: 2, 0.5, 1/3
+_WEIGHT_LIMIT = 10000
+_WEIGHT_LENGTH = _max_length("weight")
 
 
 @dataclass(frozen=True)
@@ -250,19 +254,27 @@ def _quarter_basis(c: _Cells, frequency: str) -> str:
     return basis
 
 
-def _weight(c: _Cells) -> Decimal | None:
+def _weight(c: _Cells) -> Fraction | None:
+    """An exact weight: a number (1, 0.5) or a fraction (1/3), more than 0 and below 10000."""
     text = c.get("weight")
     if not text:
         c.problem("weight", "Give the weight (1 unless the framework weighs the metric otherwise).")
         return None
-    if not _NUMBER.fullmatch(text):
-        c.problem("weight", f'The weight "{text}" is not a number.')
+    if not _WEIGHT.fullmatch(text):
+        c.problem("weight", f'The weight "{text}" is not a number or a fraction such as 1/3.')
         return None
-    weight = Decimal(text)
+    if len(text) > _WEIGHT_LENGTH:
+        c.problem("weight", f"The weight {text} is too long to keep exactly: write it shorter.")
+        return None
+    numerator, _, denominator = text.partition("/")
+    if denominator and int(denominator) == 0:
+        c.problem("weight", f"The weight {text} divides by zero.")
+        return None
+    weight = Fraction(Decimal(numerator)) / int(denominator or 1)
     if not 0 < weight < _WEIGHT_LIMIT:
         c.problem("weight", f"The weight must be more than 0 and less than 10000, not {text}.")
-    elif weight != weight.quantize(Decimal("0.0001")):
-        c.problem("weight", f"The weight {text} has more than 4 decimal places.")
+    elif len(str(weight)) > _WEIGHT_LENGTH:
+        c.problem("weight", f"The weight {text} is too long to keep exactly: write it shorter.")
     return weight
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -61,6 +63,35 @@ class Theme(models.Model):
         return self.name
 
 
+class ExactFractionField(models.CharField):
+    """A positive exact fraction, stored as its text in lowest terms ("1", "1/3", "5/4") and
+    read back as a ``Fraction``: a weight of one third is 1/3, not 0.3333."""
+
+    description = "An exact fraction"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Fraction | None:
+        return None if value is None else Fraction(str(value))
+
+    def to_python(self, value: Any) -> Fraction | None:
+        if value is None or isinstance(value, Fraction):
+            return value
+        try:
+            return Fraction(str(value).strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValidationError(f'"{value}" is not a fraction such as 1/3.') from None
+
+    def get_prep_value(self, value: Any) -> str | None:
+        exact = self.to_python(value)
+        return None if exact is None else str(exact)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return str(self.get_prep_value(self.value_from_object(obj)))
+
+
 APPLICABILITY = ("ics", "ccg", "acute", "mental_health", "community", "ambulance", "specialist")
 
 
@@ -89,7 +120,9 @@ class Metric(models.Model):
     standard = models.FloatField(null=True, blank=True)
     floor = models.FloatField(null=True, blank=True)
     score_map = models.CharField(max_length=300, blank=True)
-    weight = models.DecimalField(max_digits=8, decimal_places=4, default=1)
+    weight = ExactFractionField(
+        default="1", help_text="Its weight in an average metric score, exactly: 1, 1/3, 3/2"
+    )
     scored = models.BooleanField(default=True)
     definition = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True)
@@ -143,7 +176,7 @@ class Metric(models.Model):
     @property
     def exact_weight(self) -> Fraction:
         """The metric's weight in an average metric score, exactly (read weights only here)."""
-        return Fraction(self.weight)
+        return Fraction(self.weight)  # a Fraction once read; what a caller set, before saving
 
 
 class Period(models.Model):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from metrics.catalogue.periods import periods_create
 from metrics.catalogue.rows import COLUMNS, CatalogueProblem
 from metrics.models.catalogue import CatalogueEvent, FrameworkEdition, Metric
 from metrics.models.returns import Return, ReturnState, ReturnVersion, Value
+from segmentation.methodology import weighted_average
 from tests.conftest import Cast, Registry
 
 pytestmark = pytest.mark.django_db
@@ -166,10 +169,61 @@ def test_nof_codes_and_infection_weights(loaded: None) -> None:
         "OF0079", "OF0081", "OF0082", "OF0084", "OF0085", "OF0088", "OF0106",
     }  # fmt: skip
     for code in ("OF0020", "OF0048", "OF0088"):
-        assert metrics[code].weight == Decimal("0.3333")
+        assert metrics[code].weight == Fraction(1, 3)  # exactly: not 0.3333
+        assert metrics[code].exact_weight == Fraction(1, 3)
     assert metrics["OF0023"].polarity == "higher_better"
     assert metrics["OF0023"].frequency == "monthly"
     assert metrics["OF0023"].quarter_basis == "latest"
+
+
+@pytest.mark.parametrize(
+    ("text", "stored", "exported"),
+    [("1/3", Fraction(1, 3), "1/3"), ("2/6", Fraction(1, 3), "1/3"), ("0.5", Fraction(1, 2), "1/2"),
+     ("0.12345", Fraction(2469, 20000), "2469/20000"), ("3/1", Fraction(3), "3"),
+     ("1.0000", Fraction(1), "1")],
+)  # fmt: skip
+def test_weights_load_exactly_and_export_as_fractions(
+    loaded: None, text: str, stored: Fraction, exported: str
+) -> None:
+    changed, _ = edited(SOF_TEXT, "S005", weight=text)
+    catalogue_load(edition_code=SOF, csv_text=changed, actor=None)
+    edition = FrameworkEdition.objects.get(code=SOF)
+    metric = Metric.objects.get(edition=edition, code="S005")
+    assert (metric.weight, metric.exact_weight) == (stored, stored)
+    row = next(r for r in rows_of(catalogue_export(edition)) if r["code"] == "S005")
+    assert row["weight"] == exported
+    again = catalogue_load(edition_code=SOF, csv_text=catalogue_export(edition), actor=None)
+    assert not again.changed  # the exported fraction reads back as the same weight
+
+
+def test_a_body_with_the_infection_metrics_averages_their_exact_thirds(loaded: None) -> None:
+    # Hand-worked: OF0023 (weight 1) scores 1.00; the infection metrics (1/3 each) score
+    # 1.33, 1.00 and 1.00. Exactly: (1.00 + (1.33 + 1.00 + 1.00) / 3) / (1 + 3/3)
+    # = (1.00 + 1.11) / 2 = 1.055 → 1.06 (half up). With 0.3333 for a third:
+    # (1.00 + 0.3333 × 3.33) / 1.9999 = 2.109889 / 1.9999 = 1.0549972… → 1.05.
+    metrics = {m.code: m for m in Metric.objects.filter(edition__code=NOF)}
+    scores = {"OF0023": "1.00", "OF0020": "1.33", "OF0048": "1.00", "OF0088": "1.00"}
+    exact = [(Decimal(s), metrics[code].exact_weight) for code, s in scores.items()]
+    assert weighted_average(exact) == Decimal("1.06")
+    rounded = [(s, Decimal("0.3333") if w != 1 else w) for s, w in exact]
+    assert weighted_average(rounded) == Decimal("1.05")
+
+
+def test_the_migration_turns_rounded_thirds_into_fractions() -> None:
+    migration = importlib.import_module("metrics.migrations.0011_metric_weight_exact")
+    meant = {
+        text: migration.meant_weight(Fraction(text))
+        for text in ("0.3333", "0.6667", "0.1667", "1.0000", "0.5", "1.25", "0.1234")
+    }
+    assert meant == {
+        "0.3333": Fraction(1, 3),
+        "0.6667": Fraction(2, 3),
+        "0.1667": Fraction(1, 6),
+        "1.0000": 1,
+        "0.5": Fraction(1, 2),
+        "1.25": Fraction(5, 4),
+        "0.1234": Fraction(617, 5000),  # no small fraction rounds to it: kept as it was
+    }
 
 
 def test_first_load_records_version_one_with_every_metric(loaded: None) -> None:
@@ -324,11 +378,19 @@ RULES = [
      "count, percentage, rate, score, rating."),
     ("S005", {"weight": ""},
      "column weight: Give the weight (1 unless the framework weighs the metric otherwise)."),
-    ("S005", {"weight": "heavy"}, 'column weight: The weight "heavy" is not a number.'),
+    ("S005", {"weight": "heavy"},
+     'column weight: The weight "heavy" is not a number or a fraction such as 1/3.'),
+    ("S005", {"weight": "1e3"},
+     'column weight: The weight "1e3" is not a number or a fraction such as 1/3.'),
+    ("S005", {"weight": "-1/3"},
+     'column weight: The weight "-1/3" is not a number or a fraction such as 1/3.'),
+    ("S005", {"weight": "1/0"}, "column weight: The weight 1/0 divides by zero."),
     ("S005", {"weight": "0"},
      "column weight: The weight must be more than 0 and less than 10000, not 0."),
-    ("S005", {"weight": "0.12345"},
-     "column weight: The weight 0.12345 has more than 4 decimal places."),
+    ("S005", {"weight": "30000/3"},
+     "column weight: The weight must be more than 0 and less than 10000, not 30000/3."),
+    ("S005", {"weight": "1/" + "3" * 40},
+     f"column weight: The weight 1/{'3' * 40} is too long to keep exactly: write it shorter."),
     ("S005", {"scored": "maybe"},
      'column scored: The scored value "maybe" is not one of: yes, no.'),
     ("S005", {"name": " "}, "column name: Give the metric's name."),

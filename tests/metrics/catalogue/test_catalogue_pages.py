@@ -324,7 +324,9 @@ def test_api_metric_fields(loaded: None, cast: Cast) -> None:
     assert metric["edition"] == SOF
     assert metric["theme"] == "quality_access_outcomes"
     assert metric["applies_to"] == ["ics", "ccg", "acute", "specialist"]
-    assert (metric["standard"], metric["weight"], metric["scored"]) == (92.0, "1.0000", True)
+    assert (metric["standard"], metric["weight"], metric["scored"]) == (92.0, "1", True)
+    infection = api_for(cast.submitter).get("/api/v1/metrics/?code=OF0020").json()["results"]
+    assert [m["weight"] for m in infection] == ["1/3"]
     assert api_for(cast.submitter).get(f"/api/v1/metrics/{metric['id']}/").status_code == 200
 
 
