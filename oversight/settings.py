@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "oversight.security.SecurityHeaders",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, which reads the body: permission and size are decided first.
+    "oversight.uploads.BodyGuard",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signs out sessions idle too long or past the absolute limit, before any view sees them.
@@ -149,6 +151,13 @@ STORAGES = {
     # needs, and with DEBUG on, Django serves the unhashed names without it.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Request size: the largest file Oversight accepts is 10 MiB (a return, a case document), and a
+# post carries one file and a few fields; BodyGuard refuses a longer Content-Length before the
+# body is read (oversight/uploads.py). Fields other than files: Django's own 2.5 MiB. Files up
+# to the limit stay in memory (the operations read them whole anyway): none goes to /tmp.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", 10 * 1024 * 1024 + 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 

@@ -92,11 +92,7 @@ def read_return_file(file_name: str, content: bytes) -> ReturnFile:
     if not content:
         raise FileRejected("The file is empty. Fill in the template and upload it again.")
     if len(content) > MAX_FILE_BYTES:
-        raise FileRejected(
-            f"The file is {len(content) / 1024 / 1024:.1f} MiB; the largest file Oversight "
-            f"accepts is {MAX_FILE_BYTES // 1024 // 1024} MiB. Remove anything that is not part "
-            "of the return (other sheets, formatting), or split it by organisation."
-        )
+        raise FileRejected(too_large_message(len(content)))
     kind = _kind(file_name)
     if kind == "xlsx":
         problem = archive_problem(content)
@@ -111,6 +107,15 @@ def read_return_file(file_name: str, content: bytes) -> ReturnFile:
     text, encoding = _decode(content)
     columns, rows = _rows_from_grid(_csv_grid(text))
     return ReturnFile(file_name, "csv", rows, encoding=encoding, columns=columns)
+
+
+def too_large_message(size: int, *, what: str = "The file") -> str:
+    """Why a file (or a post carrying one) of ``size`` bytes is refused, and what to do."""
+    return (
+        f"{what} is {size / 1024 / 1024:.1f} MiB; the largest file Oversight accepts is "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MiB. Remove anything that is not part of the return "
+        "(other sheets, formatting), or split it by organisation."
+    )
 
 
 def _kind(file_name: str) -> Literal["csv", "xlsx"]:

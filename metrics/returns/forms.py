@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from metrics.models.catalogue import Period
 from metrics.models.returns import Finding, ReturnState
@@ -59,7 +60,18 @@ class UploadForm(forms.Form):
             "organisation_code, metric_code, period_end, value, numerator, denominator, comment."
         ),
         error_messages={"required": "Select the return file to upload"},
+        # An empty file is the reader's to refuse, with the message every other route gives.
+        allow_empty_file=True,
     )
+
+    @classmethod
+    def refusing(cls, message: str) -> UploadForm:
+        """The form with ``message`` against its file: a post refused before it was read."""
+        form = cls(data={}, files=MultiValueDict())
+        form.full_clean()
+        form.errors.clear()
+        form.add_error("file", message)
+        return form
 
 
 class ConfirmForm(forms.Form):

@@ -31,8 +31,9 @@ def findings_out(findings: Iterable[Any]) -> list[dict[str, Any]]:
     return FindingOutSerializer(findings, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
 
-def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
-    if not findings:  # a refused file: one finding for the whole file
+def rejection_body(message: str, findings: Sequence[Any] = ()) -> dict[str, Any]:
+    """Every refusal of a file: ``{detail, findings}``; a refused file is one finding."""
+    if not findings:
         findings = [
             {
                 "row": None,
@@ -42,10 +43,11 @@ def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
                 "message": message,
             }
         ]
-    return Response(
-        {"detail": message, "findings": findings_out(findings)},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
+    return {"detail": message, "findings": findings_out(findings)}
+
+
+def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
+    return Response(rejection_body(message, findings), status=status.HTTP_400_BAD_REQUEST)
 
 
 def dry_run_payload(preview: Preview) -> dict[str, Any]:
@@ -91,6 +93,7 @@ ERRORS = {
     403: OpenApiResponse(DetailSerializer, description="Your role may see but not do this"),
     404: OpenApiResponse(DetailSerializer, description="Not found within your scope"),
     409: OpenApiResponse(DetailSerializer, description="Refused by the return's state or window"),
+    413: OpenApiResponse(RejectionSerializer, description="Too large: refused before reading"),
 }
 
 

@@ -269,7 +269,8 @@ class CompletenessSerializer(serializers.Serializer):
 class UploadInputSerializer(serializers.Serializer):
     organisation = serializers.CharField(max_length=10, help_text="ODS code of the body")
     period = serializers.CharField(max_length=20, help_text='"2021-22 Q3" or "2021-22-q3"')
-    file = serializers.FileField(help_text="The return file, CSV or XLSX")
+    # An empty file is the reader's to refuse, in the {detail, findings} of every refusal.
+    file = serializers.FileField(help_text="The return file, CSV or XLSX", allow_empty_file=True)
     dry_run = serializers.BooleanField(
         default=False, help_text="true: validate and compare only; nothing is stored"
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import django_filters
+from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -23,8 +24,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from accounts.roles import REVIEW_RETURN, SUBMIT_RETURN
-from accounts.scope import organisation_for, organisations_visible_to, request_user
+from accounts.scope import (
+    NO_SUCH_ORGANISATION,
+    organisation_for,
+    organisations_visible_to,
+    request_user,
+)
 from metrics.catalogue.editions import edition_for
 from metrics.catalogue.periods import PeriodLabelError, parse_label, period_from_label
 from metrics.models.catalogue import FrameworkEdition, Period
@@ -40,6 +47,7 @@ from metrics.returns.api.responses import (
     dry_run_payload,
     refusals,
     rejection,
+    rejection_body,
 )
 from metrics.returns.api.serializers import (
     ChaseSerializer,
@@ -58,7 +66,7 @@ from metrics.returns.api.serializers import (
 )
 from metrics.returns.completeness import completeness, returns_visible_to
 from metrics.returns.downloads import CONTENT_TYPES, template_download
-from metrics.returns.file import MAX_FILE_BYTES, FileRejected
+from metrics.returns.file import MAX_FILE_BYTES, FileRejected, too_large_message
 from metrics.returns.policy import (
     NextAction,
     ReturnRejected,
@@ -73,6 +81,8 @@ from metrics.returns.review import (
     return_sign_off,
 )
 from metrics.returns.upload import return_preview, return_upload
+from oversight.errors import NotFound as DomainNotFound
+from oversight.uploads import body_check
 
 
 def _period(text: str, field: str = "period") -> Period:
@@ -89,6 +99,20 @@ def _edition(period: Period) -> FrameworkEdition:
         raise ValidationError(
             {"period": [f"The framework edition for {period.label} is not loaded yet."]}
         ) from missing
+
+
+def upload_check(
+    request: HttpRequest, caller: User, length: int, **kwargs: object
+) -> HttpResponse | None:
+    """Before the body is read (``oversight.uploads``): a caller who sees no body at all gets
+    404, and a post too large for any return file 413, in the shape of every refusal. (The
+    body names the organisation, so a caller within some scope is judged once it is read.)"""
+    if not organisations_visible_to(caller).exists():
+        raise DomainNotFound(NO_SUCH_ORGANISATION)
+    if length <= settings.REQUEST_MAX_BYTES:
+        return None
+    body = rejection_body(too_large_message(length, what="This upload"))
+    return JsonResponse(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -177,9 +201,10 @@ class ReturnViewSet(viewsets.GenericViewSet):
                 ),
                 description="dry_run: what the file would do; else an identical file, kept",
             ),
-            **refusals(400, 403, 404, 409),
+            **refusals(400, 403, 404, 409, 413),
         },
     )
+    @body_check(upload_check)
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:
         """Upload a return file: validated, compared with the last version, stored as a new

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import SUBMIT_RETURN
 from accounts.scope import request_user
 from metrics.models.catalogue import FrameworkEdition, Period
 from metrics.models.returns import (
@@ -27,7 +29,7 @@ from metrics.models.returns import (
 from metrics.returns.access import return_slot_for
 from metrics.returns.downloads import CONTENT_TYPES, findings_report, template_download
 from metrics.returns.events import event_changes, event_description
-from metrics.returns.file import FileRejected
+from metrics.returns.file import FileRejected, too_large_message
 from metrics.returns.forms import (
     ConfirmForm,
     JustifyForm,
@@ -40,11 +42,13 @@ from metrics.returns.policy import (
     ReturnRejected,
     active_reopening,
     next_actions,
+    require_permission,
     return_window,
 )
 from metrics.returns.upload import draft_create, draft_preview, draft_submit
 from oversight.errors import NotFound
 from oversight.models import Organisation
+from oversight.uploads import body_check
 
 PAGE_SIZE = 50
 # The columns a version list needs: never the stored file itself.
@@ -161,6 +165,23 @@ def return_detail(request: HttpRequest, ods_code: str, period: str) -> HttpRespo
     return return_page_render(request, return_page_load(request, ods_code, period))
 
 
+def upload_check(
+    request: HttpRequest, caller: object, length: int, *, ods_code: str, period: str
+) -> HttpResponse | None:
+    """Before the body is read (``oversight.uploads``): 404 outside the user's scope, 403 for
+    a role that may not submit, and a post too large for any return file refused in the error
+    summary of the return's page."""
+    page = return_page_load(request, ods_code, period)
+    require_permission(
+        request_user(request), SUBMIT_RETURN, page.organisation, "submit its returns"
+    )
+    if length <= settings.REQUEST_MAX_BYTES:
+        return None
+    form = UploadForm.refusing(too_large_message(length, what="This upload"))
+    return return_page_render(request, page, form=form, upload_form=form, status=413)
+
+
+@body_check(upload_check)
 @login_required
 @require_POST
 def return_upload(request: HttpRequest, ods_code: str, period: str) -> HttpResponse:
