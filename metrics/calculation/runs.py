@@ -70,18 +70,21 @@ def calculation_request(
     edition: FrameworkEdition,
     reason: str,
     metric_ids: Collection[int] | None = None,
+    organisation_ids: Collection[int] | None = None,
     full: bool = False,
 ) -> CalculationRun:
     """Record a pending run in the caller's transaction and enqueue it once that commits.
 
     By default the run recomputes what changed since the quarter's current run; ``metric_ids``
-    adds metrics to recompute regardless, ``full`` recomputes everything.
+    adds metrics to recompute regardless, ``organisation_ids`` bodies whose SPC series to
+    recompute regardless (a recorded rebase), ``full`` recomputes everything.
     """
     run = CalculationRun.objects.create(
         period=period,
         edition=edition,
         reason=reason[:300],
         requested_metric_ids=sorted(set(metric_ids or ())),
+        requested_organisation_ids=sorted(set(organisation_ids or ())),
         full_requested=full,
     )
     transaction.on_commit(partial(calculation_enqueue, run.pk))
@@ -161,16 +164,19 @@ def _coalesce(run: CalculationRun, now: Any) -> None:
             status__in=[RunStatus.PENDING, RunStatus.RUNNING],
         )
         .exclude(pk=run.pk)
-        .values_list("pk", "requested_metric_ids", "full_requested")
+        .values_list("pk", "requested_metric_ids", "requested_organisation_ids", "full_requested")
     )
     if not others:
         return
     run.requested_metric_ids = sorted(
-        set(run.requested_metric_ids).union(*(ids for _, ids, _ in others))
+        set(run.requested_metric_ids).union(*(ids for _, ids, _, _ in others))
     )
-    run.full_requested = run.full_requested or any(full for _, _, full in others)
-    run.save(update_fields=["requested_metric_ids", "full_requested"])
-    ids = [pk for pk, _, _ in others]
+    run.requested_organisation_ids = sorted(
+        set(run.requested_organisation_ids).union(*(ids for _, _, ids, _ in others))
+    )
+    run.full_requested = run.full_requested or any(full for *_, full in others)
+    run.save(update_fields=["requested_metric_ids", "requested_organisation_ids", "full_requested"])
+    ids = [pk for pk, *_ in others]
     results_delete(ids)  # a dead worker's half-written rows
     CalculationRun.objects.filter(pk__in=ids).update(
         status=RunStatus.SUPERSEDED, superseded_by=run, finished_at=now

@@ -23,6 +23,7 @@ from django.db import connection, connections
 from psycopg.types.json import Jsonb
 
 from metrics.calculation.national_sql import units_write
+from metrics.calculation.rebased import RebaseDays, rebased_rows
 from metrics.calculation.series_sql import SeriesArrays, series_arrays
 from metrics.engine.kinds import Polarity
 from metrics.engine.spc.block import SpcBlock, spc_block
@@ -167,18 +168,22 @@ def spc_batch_write(
     settings: SpcSettings,
     timings: dict[str, float] | None = None,
     found: SeriesArrays | None = None,
+    rebases: RebaseDays | None = None,
 ) -> int:
     """Analyse and store the series of a batch of bodies that reach into the quarter (those
     with a result: a value of the quarter's accepted version); returns how many series.
     ``found``: their values, if already read (``SeriesReader``). ``timings`` adds up the
-    seconds spent reading, analysing and writing."""
+    seconds spent reading, analysing and writing. ``rebases``: the recorded rebases
+    (``rebases.rebase_days``) that split series into segments."""
     clock = Clock(timings if timings is not None else {})
     if found is None:
         found = series_arrays(
             edition_id=edition_id, period_end=period_end, organisation_ids=organisation_ids
         )
         clock.lap("spc: read values")
-    rows = list(series_rows(found, run_id, period_id, period_start, metrics, settings))
+    rows = list(
+        series_rows(found, run_id, period_id, period_start, metrics, settings, rebases or {})
+    )
     clock.lap("spc: analyse")
     written = copy_rows("metrics_storedseries", SPC_COLUMNS, rows, SPC_TYPES)
     units_write("metrics_seriesunit", run_id, sorted({(row[2],) for row in rows}))
@@ -249,8 +254,10 @@ def series_rows(
     period_start: str,
     metrics: Mapping[int, SeriesMetric],
     settings: SpcSettings,
+    rebases: RebaseDays | None = None,
 ) -> Iterator[tuple[object, ...]]:
-    """The SpcSeries rows (SPC_COLUMNS) of every series in ``found`` that reaches the quarter."""
+    """The SpcSeries rows (SPC_COLUMNS) of every series in ``found`` that reaches the quarter;
+    those a recorded rebase splits are analysed one by one (metrics.calculation.rebased)."""
     if not len(found.value):
         return
     order = np.lexsort((found.day, found.metric, found.organisation))
@@ -265,6 +272,18 @@ def series_rows(
     # A series without a value this quarter is a metric the body no longer returns: no result.
     reaching = day[starts + lengths - 1] >= first_day
     starts, lengths = starts[reaching], lengths[reaching]
+    if rebases:
+        rows, split = rebased_rows(
+            rebases,
+            (starts, lengths, organisation, metric, value, day),
+            run_id=run_id,
+            period_id=period_id,
+            polarity={pk: m.polarity for pk, m in metrics.items()},
+            targets={pk: m.target for pk, m in metrics.items()},
+            settings=settings,
+        )
+        yield from rows
+        starts, lengths = starts[~split], lengths[~split]
     codes = {pk: POLARITY_CODES.index(Polarity(m.polarity)) for pk, m in metrics.items()}
     targets = {pk: m.target for pk, m in metrics.items()}
     for length in np.unique(lengths).tolist():

@@ -26,6 +26,7 @@ from metrics.calculation.inputs import (
 )
 from metrics.calculation.national import national_results_write
 from metrics.calculation.national_sql import Units, results_delete, units_take
+from metrics.calculation.rebased import rebase_days
 from metrics.calculation.series import SeriesMetric, SeriesReader, spc_batch_write, spc_settings
 from metrics.calculation.signals import run_published
 from metrics.calculation.sql import is_postgres
@@ -190,7 +191,10 @@ def _plan(run: CalculationRun, parameters: dict[str, Any], versions: np.ndarray)
     )
     this_quarter = [(v, body) for v, body, period in changed if period == run.period_id]
     metric_ids = metrics_of_versions([v for v, _ in this_quarter])
-    organisation_ids = sorted({body for _, body, _ in changed})
+    # A recorded rebase changes a body's series without changing its data (SpcRebase).
+    organisation_ids = sorted(
+        {body for _, body, _ in changed} | set(run.requested_organisation_ids)
+    )
     # Asked-for metrics are recomputed in every peer group; changed ones in the groups of the
     # bodies that changed (now, and in the previous run should a body have changed group).
     groups = peer_groups_of({b for _, b in this_quarter}, previous_id=current.run_id)
@@ -327,6 +331,7 @@ def _spc(
         pk: SeriesMetric(polarity=metric.polarity, target=metric.standard)
         for pk, metric in metrics.items()
     }
+    rebases = rebase_days(edition_id=run.edition_id, period_end=str(run.period.end))
     written = 0
     for number, batch in enumerate(reader.batches):
         if step.stopping:
@@ -345,6 +350,7 @@ def _spc(
                 settings=settings,
                 timings=clock.timings,
                 found=found,
+                rebases=rebases,
             )
         _step_done(run)
     if plan.previous_id is not None:

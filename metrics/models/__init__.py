@@ -1,7 +1,13 @@
 """The models of metrics, split by part in the order data flows: the catalogue, returns,
 calculation runs and their results. Django loads this module; import from the part's module."""
 
-from metrics.models.calculation import CalculationRun, CurrentRun, RunInput, RunStatus
+from metrics.models.calculation import (
+    CalculationRun,
+    CurrentRun,
+    RunInput,
+    RunStatus,
+    SpcRebase,
+)
 from metrics.models.catalogue import (
     CatalogueEvent,
     FrameworkEdition,
@@ -54,6 +60,7 @@ __all__ = [
     "RunInput",
     "RunStatus",
     "SeriesUnit",
+    "SpcRebase",
     "SpcSeries",
     "StoredFlag",
     "StoredResult",

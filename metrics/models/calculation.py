@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from metrics.models.catalogue import FrameworkEdition, Period
+from metrics.models.catalogue import FrameworkEdition, Metric, Period
 from metrics.models.returns import ReturnVersion
+from oversight.models import Organisation
 
 # --- Calculation runs and results ----------------------------------------------------------
 
@@ -46,6 +48,11 @@ class CalculationRun(models.Model):
         default=list,
         blank=True,
         help_text="Metrics to recalculate besides those whose data changed",
+    )
+    requested_organisation_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Bodies whose SPC series to recalculate besides those whose data changed",
     )
     method_version = models.CharField(max_length=20, blank=True)
     parameters = models.JSONField(
@@ -147,3 +154,39 @@ class CurrentRun(models.Model):
 
     def __str__(self) -> str:
         return f"Quarter {self.period_id} of edition {self.edition_id}: run {self.run_id}"
+
+
+class SpcRebase(models.Model):
+    """A recorded decision that a body's series of a metric starts a new process at a quarter:
+    from that quarter's first point the chart has a new segment with its own mean and limits,
+    and no rule spans the break (DESIGN.md "SPC": "rebasing is a recorded decision with a reason,
+    never automatic"). Append-only: the row is its own audit record (who, when, why, which runs
+    it asked for), and the database refuses to change or delete it (migration 0011)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="spc_rebases")
+    starts = models.ForeignKey(
+        Period,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The quarter whose first point starts the new segment",
+    )
+    reason = models.TextField(help_text="Why the process changed (e.g. a new pathway)")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    requested_runs = models.JSONField(
+        default=list, blank=True, help_text="The calculation runs it asked for, by id"
+    )
+
+    class Meta:
+        ordering = ["organisation", "metric", "starts__start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "metric", "starts"], name="one_rebase_per_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rebase of body {self.organisation_id}, metric {self.metric_id} at {self.starts_id}"
