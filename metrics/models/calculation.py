@@ -161,7 +161,7 @@ class SpcRebase(models.Model):
     from that quarter's first point the chart has a new segment with its own mean and limits,
     and no rule spans the break (DESIGN.md "SPC": "rebasing is a recorded decision with a reason,
     never automatic"). Append-only: the row is its own audit record (who, when, why, which runs
-    it asked for), and the database refuses to change or delete it (migration 0011)."""
+    it asked for), and the database refuses to change or delete it (migration 0012)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="spc_rebases")

@@ -49,7 +49,7 @@ def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0010_metric_rollup_and_local'),
+        ('metrics', '0011_metric_weight_exact'),
         ('oversight', '0002_scope_actions_for_segmentation_and_cases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
