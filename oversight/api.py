@@ -26,8 +26,12 @@ class SystemSerializer(serializers.ModelSerializer):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField[Region](slug_field="ods_code", read_only=True)
-    system = serializers.SlugRelatedField[System](slug_field="ods_code", read_only=True)
-    successor = serializers.SlugRelatedField[Organisation](slug_field="ods_code", read_only=True)
+    system = serializers.SlugRelatedField[System](
+        slug_field="ods_code", read_only=True, allow_null=True
+    )
+    successor = serializers.SlugRelatedField[Organisation](
+        slug_field="ods_code", read_only=True, allow_null=True
+    )
     sector_is_guess = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,4 +18,20 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
         if isinstance(error, InputRejected):
             body.update(error.problems)
         return Response(body, status=error.status)
-    return drf_exception_handler(error, context)
+    response = drf_exception_handler(error, context)
+    if isinstance(error, ValidationError) and response is not None:
+        response.data = with_detail(response.data)
+    return response
+
+
+FIELD_PROBLEMS = "The request has problems: each is listed under the name of its field."
+
+
+def with_detail(data: Any) -> Any:
+    """Every refusal says what is wrong in ``detail``; a serializer's field errors keep their
+    keys beside it (a list of errors becomes ``non_field_errors``)."""
+    if isinstance(data, list):
+        return {"detail": FIELD_PROBLEMS, "non_field_errors": data}
+    if isinstance(data, dict) and "detail" not in data:
+        return {"detail": FIELD_PROBLEMS, **data}
+    return data

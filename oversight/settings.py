@@ -188,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's refusals (400/401/403/404/409) documented in one place.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oversight.api_schema.document_refusals",
+    ],
     # One name per choice set that several fields share (else drf-spectacular warns).
     "ENUM_NAME_OVERRIDES": {
         "MethodologyEnum": "metrics.models.catalogue.Methodology",

@@ -20,6 +20,7 @@ from accounts.scope import request_user
 from metrics.catalogue.api import MetricSerializer
 from metrics.models.catalogue import FrameworkEdition, Metric
 from oversight.errors import InputRejected
+from oversight.ids import IdField
 from systemlens.access import (
     agreements_visible,
     concerns_visible,
@@ -51,16 +52,22 @@ from systemlens.serializers import (
 # --- agreements ----------------------------------------------------------------------------------
 
 
+# An agreement's financial year: its first calendar year (the model's small integer).
+YEAR_MIN, YEAR_MAX = 2000, 2099
+
+
 class PriorityInputSerializer(serializers.Serializer):
     title = serializers.CharField(allow_blank=True)
     owner = serializers.CharField(allow_blank=True)
-    metric = serializers.IntegerField(required=False, allow_null=True, default=None)
+    metric = IdField(required=False, allow_null=True, default=None)
     target = serializers.FloatField(required=False, allow_null=True, default=None)
 
 
 class AgreementVersionInputSerializer(serializers.Serializer):
     system = serializers.CharField(help_text="The ICS's ODS code")
-    year = serializers.IntegerField(help_text="The financial year's first calendar year")
+    year = serializers.IntegerField(
+        min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="The financial year's first calendar year"
+    )
     delivery_arrangements = serializers.CharField(allow_blank=True)
     governance_arrangements = serializers.CharField(allow_blank=True)
     places_and_collaboratives = serializers.CharField(allow_blank=True, default="")
@@ -168,7 +175,7 @@ def _metric(metrics: QuerySet[Metric], metric_id: int | None) -> Metric | None:
 
 class ConcernInputSerializer(serializers.Serializer):
     organisation = serializers.CharField(required=False, help_text="ODS code (not with a flag)")
-    flag = serializers.IntegerField(required=False, help_text="Open it from this flag's id")
+    flag = IdField(required=False, help_text="Open it from this flag's id")
     title = serializers.CharField(allow_blank=True, default="")
 
 

@@ -18,6 +18,7 @@ from accounts.scope import request_user, systems_visible_to
 from metrics.catalogue.filters import PeriodFilter
 from metrics.models.catalogue import Metric
 from oversight.errors import InputRejected, NotFound
+from oversight.ids import IdField
 from segmentation.models import Proposal
 from systemlens.access import actions_of, bodies_overseen, meetings_visible, with_internal_flag
 from systemlens.across import oversight_across_set
@@ -40,9 +41,9 @@ from systemlens.serializers import (
 
 class AgendaInputSerializer(serializers.Serializer):
     title = serializers.CharField(allow_blank=True)
-    flag = serializers.IntegerField(required=False, allow_null=True, default=None)
-    metric = serializers.IntegerField(required=False, allow_null=True, default=None)
-    proposal = serializers.IntegerField(required=False, allow_null=True, default=None)
+    flag = IdField(required=False, allow_null=True, default=None)
+    metric = IdField(required=False, allow_null=True, default=None)
+    proposal = IdField(required=False, allow_null=True, default=None)
     case_reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 

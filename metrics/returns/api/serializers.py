@@ -44,7 +44,9 @@ class FindingOutSerializer(serializers.Serializer):
 
 class RejectionSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    findings = FindingOutSerializer(many=True)
+    # A refused file lists its findings; a refused field (a missing file, a bad period) is named
+    # by its own key beside the detail instead.
+    findings = FindingOutSerializer(many=True, required=False)
 
 
 class StoredFindingSerializer(serializers.ModelSerializer):
