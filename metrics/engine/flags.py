@@ -6,7 +6,9 @@ parameter (``DEFAULT_DEFINITIONS``) that a run stores with its results and each 
 so a page can say in words why a flag was raised and by which rule.
 
 Pure: plain facts in (the quarter's result, the SPC series' latest point, previous quarters'
-quartiles), a mapping of kind → evidence out. The calculation run gathers the facts.
+quartiles), a mapping of kind → evidence out. The calculation run gathers the facts. Evidence is
+the few facts each reason was raised on, no words: ``metrics.engine.flag_words`` writes its
+sentences when the flag is shown.
 """
 
 from __future__ import annotations
@@ -152,11 +154,6 @@ def _quartile_reason(result: ResultFacts, metric: MetricFacts) -> dict[str, Any]
     assert t is not None  # a quartile comes from thresholds
     return {
         "rule": "quartile",
-        "text": (
-            f"Quarter value {result.value:g} is in quartile {result.quartile} of "
-            f"{t.n} bodies in {result.peer_group} (P25 {t.p25:g}, P50 {t.p50:g}, "
-            f"P75 {t.p75:g}; {metric.polarity.replace('_', ' ')})."
-        ),
         "quartile": result.quartile,
         "rank": result.rank,
         "peer_group": result.peer_group,
@@ -164,6 +161,7 @@ def _quartile_reason(result: ResultFacts, metric: MetricFacts) -> dict[str, Any]
         "p25": t.p25,
         "p50": t.p50,
         "p75": t.p75,
+        "polarity": metric.polarity,
     }
 
 
@@ -175,10 +173,9 @@ def _in_quartile(facts: Facts, definition: Definition) -> list[dict[str, Any]]:
     return [_quartile_reason(result, facts.metric)]
 
 
-def _spc_reason(series: SeriesFacts, rule: str, text: str) -> dict[str, Any]:
+def _spc_reason(series: SeriesFacts, rule: str) -> dict[str, Any]:
     return {
         "rule": rule,
-        "text": text,
         "period_end": series.latest_period_end,
         "latest_value": series.latest_value,
         "signals": [list(signal) for signal in series.latest_signals],
@@ -193,15 +190,7 @@ def _dramatic_drop(facts: Facts, definition: Definition) -> list[dict[str, Any]]
     reasons = []
     series = facts.series
     if definition["spc_concern_outside_limits"] and series and series.concern_outside_limits:
-        reasons.append(
-            _spc_reason(
-                series,
-                "spc_concern_outside_limits",
-                f"The latest point ({series.latest_value:g}, {series.latest_period_end}) is a "
-                f"special-cause concern outside the process limits "
-                f"({series.lcl:g} to {series.ucl:g}).",
-            )
-        )
+        reasons.append(_spc_reason(series, "spc_concern_outside_limits"))
     result, history = facts.result, facts.history
     previous = history[0] if history else None
     if (
@@ -213,10 +202,6 @@ def _dramatic_drop(facts: Facts, definition: Definition) -> list[dict[str, Any]]
         reasons.append(
             {
                 "rule": "quartile_fall",
-                "text": (
-                    f"Fell from quartile {previous.quartile} in {previous.period} to quartile "
-                    f"{result.quartile} in {facts.period}."
-                ),
                 "previous_period": previous.period,
                 "previous_quartile": previous.quartile,
                 "quartile": result.quartile,
@@ -234,36 +219,17 @@ def _sustained_very_poor(facts: Facts, definition: Definition) -> list[dict[str,
     count = (current == 4) + sum(q.quartile == 4 for q in earlier)
     if count >= definition["bottom_quartile_quarters"]:
         quarters = [PastQuartile(facts.period, current), *earlier]
-        bottom = [q for q in quarters if q.quartile == 4]
         reasons.append(
             {
                 "rule": "bottom_quartile_sustained",
-                "text": (
-                    f"Bottom quartile in {len(bottom)} of the last {window} quarters "
-                    f"({', '.join(q.period for q in bottom)})."
-                ),
                 "quartiles": [{"period": q.period, "quartile": q.quartile} for q in quarters],
             }
         )
     series = facts.series
     if definition["spc_concern_run_or_trend"] and series and series.concern_run_or_trend:
-        reasons.append(
-            _spc_reason(
-                series,
-                "spc_concern_run_or_trend",
-                f"The latest point ({series.latest_period_end}) is part of a concern-side SPC "
-                f"run or trend.",
-            )
-        )
+        reasons.append(_spc_reason(series, "spc_concern_run_or_trend"))
     if definition["spc_consistently_fail"] and series and series.consistently_fails:
-        reasons.append(
-            _spc_reason(
-                series,
-                "spc_consistently_fail",
-                "SPC assurance is consistently fail: the target lies beyond the process limits "
-                f"({series.lcl:g} to {series.ucl:g}) on the wrong side.",
-            )
-        )
+        reasons.append(_spc_reason(series, "spc_consistently_fail"))
     return reasons
 
 
@@ -272,12 +238,7 @@ def _spc_latest(facts: Facts, definition: Definition) -> list[dict[str, Any]]:
     wanted = definition["latest_point"]
     if series is None or series.trial or series.latest_classification != wanted:
         return []  # trial limits raise no flags (DESIGN.md "SPC")
-    rule = series.latest_signals[0][0] if series.latest_signals else ""
-    text = (
-        f"The latest point ({series.latest_value:g}, {series.latest_period_end}) shows "
-        f"special-cause {wanted} ({rule.replace('_', ' ')})."
-    )
-    return [_spc_reason(series, f"spc_{wanted}", text)]
+    return [_spc_reason(series, f"spc_{wanted}")]
 
 
 def _failing_standard(facts: Facts, definition: Definition) -> list[dict[str, Any]]:
@@ -290,11 +251,9 @@ def _failing_standard(facts: Facts, definition: Definition) -> list[dict[str, An
     meets = result.value >= standard if higher_better else result.value <= standard
     if meets:
         return []
-    side = "below" if higher_better else "above"
     return [
         {
             "rule": "failing_standard",
-            "text": f"Quarter value {result.value:g} is {side} the standard {standard:g}.",
             "standard": standard,
             "polarity": metric.polarity,
         }
@@ -310,11 +269,8 @@ def _negative_variance(facts: Facts, definition: Definition) -> list[dict[str, A
     return [
         {
             "rule": "negative_variance",
-            "text": (
-                f"Variance against the financial plan is {result.value:g}, below "
-                f"{definition['below']:g} ({facts.metric.name})."
-            ),
             "below": definition["below"],
+            "metric_name": facts.metric.name,
         }
     ]
 
@@ -329,9 +285,9 @@ def _cqc_below_good(facts: Facts, definition: Definition) -> list[dict[str, Any]
     return [
         {
             "rule": "cqc_rating",
-            "text": f"{facts.metric.name} is {rating}, below Good.",
             "rating": rating,
             "at_least": definition["at_least"],
+            "metric_name": facts.metric.name,
         }
     ]
 

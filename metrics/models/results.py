@@ -287,6 +287,8 @@ class StoredFlag(models.Model):
 
     Evidence and parameters are kept as JSON text, written as the run encoded them: tens of
     thousands of flags a run, each parsed into jsonb only when read (the `Flag` view casts).
+    The evidence is facts, not words: ``metrics.engine.flag_words`` renders its sentences from
+    them and the parameters whenever the flag is shown.
     """
 
     stored_in = _stored_in()
@@ -295,7 +297,10 @@ class StoredFlag(models.Model):
     metric = derived_from(Metric)
     peer_group = models.CharField(max_length=40)
     kind = models.CharField(max_length=40, choices=choices(FlagKind))
-    evidence = models.TextField(help_text="JSON: values, thresholds and rules")
+    evidence = models.TextField(
+        help_text="JSON: the facts it was raised on (values, thresholds, rule); "
+        "its words are rendered when shown"
+    )
     parameters = models.TextField(help_text="JSON: the definition of its kind the run used")
 
     class Meta:
@@ -331,7 +336,9 @@ class Flag(models.Model):
     organisation = derived_from(Organisation)
     metric = derived_from(Metric, null=True, blank=True)
     kind = models.CharField(max_length=40, choices=choices(FlagKind))
-    evidence = models.JSONField(help_text="Values, thresholds and rules, enough to explain it")
+    evidence = models.JSONField(
+        help_text="The facts it was raised on (values, thresholds, rule), enough to explain it"
+    )
     parameters = models.JSONField(help_text="The definition of its kind the run used")
 
     objects = RunResultQuerySet.as_manager()

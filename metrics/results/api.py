@@ -24,7 +24,13 @@ from metrics.engine.kinds import FlagKind, choices
 from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
 from metrics.results.mdc import assurance_label, variation_label
-from metrics.results.selectors import flags_list, peer_figures, results_list, spc_series_get
+from metrics.results.selectors import (
+    evidence_in_words,
+    flags_list,
+    peer_figures,
+    results_list,
+    spc_series_get,
+)
 from oversight.ids import id_from
 
 RUN_PARAMETER = OpenApiParameter(
@@ -153,7 +159,9 @@ class FlagSerializer(serializers.ModelSerializer):
     metric = serializers.CharField(source="metric.code", allow_null=True, default=None)
     period = serializers.CharField(source="period.label")
     kind_label = serializers.CharField(source="get_kind_display")
-    evidence = serializers.JSONField(help_text="Values, thresholds and rules; reasons[].text")
+    evidence = serializers.SerializerMethodField(
+        help_text="Values, thresholds and rules; reasons[].text, in words (rendered when read)"
+    )
     parameters = serializers.JSONField(help_text="The definition of the kind the run used")
     run = serializers.SerializerMethodField()
 
@@ -174,6 +182,10 @@ class FlagSerializer(serializers.ModelSerializer):
     @extend_schema_field(RunLinkSerializer)
     def get_run(self, flag: Flag) -> dict[str, Any]:
         return run_link(flag.run_id, self.context.get("request"))
+
+    @extend_schema_field(serializers.JSONField())
+    def get_evidence(self, flag: Flag) -> dict[str, Any]:
+        return evidence_in_words(flag)
 
 
 @extend_schema(parameters=[RUN_PARAMETER])

@@ -29,7 +29,7 @@ from metrics.results.mdc import assurance_icon, variation_icon
 from metrics.results.numbers import metric_decimals
 from metrics.results.selectors import (
     QuarterRun,
-    evidence_texts,
+    flag_texts,
     peer_figures,
     peer_group_name,
     with_thresholds,
@@ -170,7 +170,7 @@ def profile_themes(
                 flags=sum(1 for f in flags if f.metric_id == metric.pk),
             )
         )
-    return list(themes.values()), [FlagView(f, evidence_texts(f.evidence)) for f in flags]
+    return list(themes.values()), [FlagView(f, flag_texts(f)) for f in flags]
 
 
 # --- one metric, explained -------------------------------------------------------------------
@@ -228,7 +228,7 @@ def metric_explanation(
         quartile_text=quartile_text(metric, result, thresholds),
         score_text=score_text(metric, result),
         inputs=list(inputs),
-        flags=[FlagView(f, evidence_texts(f.evidence)) for f in flags],
+        flags=[FlagView(f, flag_texts(f)) for f in flags],
     )
 
 

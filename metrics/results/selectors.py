@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.scope import AnyUser, normalise_ods_code, organisations_visible_to
 from metrics.catalogue.periods import PeriodLabelError, parse_label, period_q
+from metrics.engine.flag_words import flag_sentences
 from metrics.models.calculation import CalculationRun, CurrentRun
 from metrics.models.catalogue import Period
 from metrics.models.results import Flag, MetricResult, QuartileThreshold, SpcSeries
@@ -207,8 +208,18 @@ def quarter_pick(
     return quarters[chosen], previous
 
 
-def evidence_texts(evidence: Any) -> list[str]:
-    """A flag's evidence in words: the text of each reason the run stored."""
-    reasons = evidence.get("reasons", []) if isinstance(evidence, dict) else []
-    texts = [r["text"] for r in reasons if isinstance(r, dict) and r.get("text")]
-    return texts or ["The run recorded this flag without a worded reason."]
+def flag_texts(flag: Flag) -> list[str]:
+    """A flag's evidence in words, rendered now from the facts and parameters its run stored
+    (every page, API answer and export that shows a flag's reasons asks here)."""
+    return flag_sentences(flag.evidence, flag.parameters)
+
+
+def evidence_in_words(flag: Flag) -> dict[str, Any]:
+    """A flag's stored evidence with each reason's ``text`` rendered (the API's shape)."""
+    evidence = flag.evidence if isinstance(flag.evidence, dict) else {}
+    reasons = [r for r in evidence.get("reasons", []) if isinstance(r, dict)]
+    texts = flag_sentences(flag.evidence, flag.parameters)
+    if not reasons:
+        return {**evidence, "reasons": []}
+    worded = [{**r, "text": text} for r, text in zip(reasons, texts, strict=True)]
+    return {**evidence, "reasons": worded}

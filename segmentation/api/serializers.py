@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from metrics.calculation.api import RunLinkSerializer, run_link
-from metrics.results.selectors import evidence_texts
+from metrics.results.selectors import flag_texts
 from segmentation.api.links import api_url, flags_url, result_url, value_trace_url
 from segmentation.methods import parameters_json
 from segmentation.models import CriterionStatus, Proposal, SegmentationMethod
@@ -248,5 +248,5 @@ def flag_payload(flag: Any) -> dict[str, Any]:
         "metric": flag.metric.code if flag.metric else None,
         "kind": flag.kind,
         "kind_label": flag.get_kind_display(),
-        "evidence": evidence_texts(flag.evidence),
+        "evidence": flag_texts(flag),
     }

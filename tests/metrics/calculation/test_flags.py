@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from metrics.engine.flag_words import NO_WORDS, flag_sentences
 from metrics.engine.kinds import FlagKind, stored_values
 from metrics.engine.spc.analysis import spc_analyse
 from metrics.models.results import Flag, SpcSeries
@@ -22,7 +23,8 @@ def test_top_and_bottom_quartile_flags_explain_the_thresholds(history: History):
     assert top["value"] == 30.0
     assert reason["quartile"] == 1
     assert (reason["n"], reason["p25"], reason["p50"], reason["p75"]) == (5, 2.0, 10.0, 20.0)
-    assert "quartile 1 of 5 bodies in trust:acute" in reason["text"]
+    (words,) = flag_sentences(top, history.last.parameters["flags"][FlagKind.TOP_QUARTILE])
+    assert "quartile 1 of 5 bodies in trust:acute" in words
     assert ("QH", FlagKind.BOTTOM_QUARTILE) in history.flags("D")
     assert ("QH", FlagKind.BOTTOM_QUARTILE) in history.flags("E")
 
@@ -50,7 +52,10 @@ def test_sustained_very_poor_by_quartiles(history: History):
     (reason,) = evidence["reasons"]
     assert reason["rule"] == "bottom_quartile_sustained"
     assert [q["quartile"] for q in reason["quartiles"]] == [4, 4, 1, 4]
-    assert "3 of the last 4 quarters" in reason["text"]
+    (words,) = flag_sentences(
+        evidence, history.last.parameters["flags"][FlagKind.SUSTAINED_VERY_POOR]
+    )
+    assert words.startswith("Bottom quartile in 3 of the last 4 quarters")
 
 
 def test_sustained_very_poor_by_spc_run_and_by_assurance(history: History):
@@ -101,7 +106,8 @@ def test_every_flag_carries_its_definition(history: History):
     for flag in flags:
         assert flag.parameters == history.last.parameters["flags"][flag.kind]
         assert flag.period == history.periods[-1]
-        assert all(reason["text"] for reason in flag.evidence["reasons"])
+        assert not any("text" in reason for reason in flag.evidence["reasons"])  # facts only
+        assert NO_WORDS not in flag_sentences(flag.evidence, flag.parameters)  # words on read
 
 
 def test_spc_series_are_stored_as_metrics_spc_computes_them(history: History):
