@@ -225,8 +225,8 @@ def test_missing_facts_say_so(evidence: object) -> None:
 def test_flags_stored_with_sentences_migrate_to_the_same_facts_and_words(
     case: str, kind: str, sentences: list[str]
 ) -> None:
-    """Migration 0012 on a flag as runs stored it until now: sentences in, facts out."""
-    migration = importlib.import_module("metrics.migrations.0012_flag_evidence_as_facts")
+    """Migration 0013 on a flag as runs stored it until now: sentences in, facts out."""
+    migration = importlib.import_module("metrics.migrations.0013_flag_evidence_as_facts")
     facts = stored(CASES[case])[kind]
     newer = {
         "quartile": "polarity",

@@ -95,7 +95,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0011_metric_weight_exact"),
+        ("metrics", "0012_spc_rebase"),
     ]
 
     operations = [
