@@ -13,7 +13,8 @@ does it read the small ``[Content_Types].xml`` and the first bytes of each part.
    check), so a member that lies about its size cannot inflate past these checks either;
 3. macros and active content: ``vbaProject.bin``, Excel 4 macro sheets, dialog sheets, ActiveX,
    or a macro-enabled content type;
-4. nested archives and embedded objects (by name, and by the first bytes of each member);
+4. nested archives and embedded objects (by name, and by the first bytes of each member), and
+   DDE or OLE links among the external links (they start programs when the file is opened);
 5. a zip that is not a spreadsheet (a Word file, a plain zip): ``[Content_Types].xml`` must name
    a SpreadsheetML workbook part.
 
@@ -55,6 +56,7 @@ ARCHIVE_MAGICS = (ZIP_MAGIC, OLE_MAGIC, b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"B
 # Excel itself writes .bin parts (printer settings), so .bin alone is no sign of an archive.
 ARCHIVE_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".xlsb", ".xls", ".docx", ".docm", ".pptx", ".jar",
                     ".gz", ".tgz", ".7z", ".rar", ".tar", ".bz2", ".xz", ".cab")  # fmt: skip
+EXTERNAL_LINK_PARTS = "xl/externallinks/"
 MACRO_PARTS = ("vbaproject", "xl/macrosheets/", "xl/dialogsheets/", "xl/activex/")
 WORKBOOK_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -97,7 +99,11 @@ def archive_problem(content: bytes) -> str | None:
     problem = _size_problem(members) or _member_problem(members)
     if problem:
         return problem
-    return _content_types_problem(archive) or _nested_archive_problem(archive, members)
+    return (
+        _content_types_problem(archive)
+        or _nested_archive_problem(archive, members)
+        or _live_link_problem(archive, members)
+    )
 
 
 def _size_problem(members: list[zipfile.ZipInfo]) -> str | None:
@@ -171,6 +177,32 @@ def _nested_archive_problem(archive: zipfile.ZipFile, members: list[zipfile.ZipI
         if head.startswith(ARCHIVE_MAGICS):
             return _embedded_message()
     return None
+
+
+def _live_link_problem(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> str | None:
+    """DDE and OLE links in the external links: Excel offers to start the program they name
+    (``cmd``…) when the stored original is opened, so a return never holds one. Links to other
+    workbooks are only cached values, and pass."""
+    for member in members:
+        if not member.filename.lower().startswith(EXTERNAL_LINK_PARTS):
+            continue
+        if member.file_size > MAX_CONTENT_TYPES_BYTES:
+            return _live_link_message()
+        try:
+            text = archive.read(member)
+        except Exception:  # untrusted input: a member that will not open is damage
+            return f"This .xlsx file is damaged and cannot be read. {SAVE_AS_XLSX}"
+        if b"ddeLink" in text or b"oleLink" in text:
+            return _live_link_message()
+    return None
+
+
+def _live_link_message() -> str:
+    return (
+        "This workbook links to other programs (DDE or OLE links), which can run commands when "
+        "the file is opened, so Oversight never accepts it. Copy the return sheet's cells, paste "
+        "them as values into a new workbook, save it as .xlsx or CSV, and upload that."
+    )
 
 
 def _macro_message() -> str:

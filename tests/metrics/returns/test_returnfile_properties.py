@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import openpyxl
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +23,8 @@ from tests.metrics.returns.test_validation import context_for
 
 SETTINGS = settings(
     max_examples=200,
-    deadline=None,
+    # An example takes ~1–50 ms (a workbook written and read); 5 s only on a stalled machine.
+    deadline=timedelta(seconds=5),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
