@@ -4,7 +4,8 @@ Compared exactly (floats bit for bit): each threshold (n, P25, P50, P75) per met
 group; each result (value, rank, percentile, quartile, score, months, version) per body and
 metric; each SPC series' summary (points, mean, AMR, limits, trial, icons, the latest point
 and its signals); the set of flags (body, metric, kind), and each flag's evidence and
-parameters against what metrics.flags says for the reference's facts.
+parameters against what metrics.flags says for the reference's facts; and that every flag's
+words render from its stored facts (metrics.engine.flag_words).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from bench.pandas_reference import GROUP, KEYS, Reference
 from bench.pandas_spc import latest_signals
+from metrics.engine.flag_words import NO_WORDS, flag_sentences
 from metrics.engine.flags import (
     Facts,
     MetricFacts,
@@ -228,4 +230,16 @@ def _check_evidence(engine_flags: pd.DataFrame, ref: Reference, spc, definitions
             "metrics.flags on the same facts (a bug in the pandas reference)"
         )
     print(f"  flag evidence: {len(expected):,} compared, {differ} differences")
-    return differ + kinds_disagree
+    return differ + kinds_disagree + _check_words(engine_flags)
+
+
+def _check_words(engine_flags: pd.DataFrame) -> int:
+    """Every stored flag says its reasons in words when read (metrics.engine.flag_words)."""
+    unworded = sum(
+        NO_WORDS in flag_sentences(evidence, parameters)
+        for evidence, parameters in zip(
+            engine_flags["evidence"], engine_flags["parameters"], strict=True
+        )
+    )
+    print(f"  flag words: {len(engine_flags):,} rendered on read, {unworded} without words")
+    return unworded

@@ -50,38 +50,44 @@ def evidence_as_facts(evidence: dict, name: str, polarity: str) -> dict:
     }
 
 
-def _rewrite(apps, change) -> None:
+def _rewrite(apps, schema_editor, change) -> None:
+    """Each stored flag's evidence through ``change``, written back in chunks of plain UPDATEs
+    (psycopg pipelines an executemany; a bulk_update's CASE per row is quadratic)."""
     StoredFlag = apps.get_model("metrics", "StoredFlag")
     Metric = apps.get_model("metrics", "Metric")
     metrics = {
         pk: (name, polarity)
         for pk, name, polarity in Metric.objects.values_list("pk", "name", "polarity")
     }
-    changed = []
-    rows = StoredFlag.objects.only("pk", "metric_id", "evidence", "parameters")
-    for flag in rows.iterator(chunk_size=CHUNK):
-        before = json.loads(flag.evidence)
-        after = change(before, flag, *metrics.get(flag.metric_id, ("", "")))
-        if after != before:
-            flag.evidence = json.dumps(after)
-            changed.append(flag)
-        if len(changed) >= CHUNK:
-            StoredFlag.objects.bulk_update(changed, ["evidence"])
+    rows = StoredFlag.objects.order_by("pk").values_list(
+        "pk", "metric_id", "evidence", "parameters"
+    )
+    last = 0
+    with schema_editor.connection.cursor() as cursor:
+        while chunk := list(rows.filter(pk__gt=last)[:CHUNK]):  # by key: no cursor held open
+            last = chunk[-1][0]
             changed = []
-    StoredFlag.objects.bulk_update(changed, ["evidence"])
+            for pk, metric_id, text, parameters in chunk:
+                before = json.loads(text)
+                after = change(before, parameters, *metrics.get(metric_id, ("", "")))
+                if after != before:
+                    changed.append((json.dumps(after), pk))
+            cursor.executemany("UPDATE metrics_storedflag SET evidence = %s WHERE id = %s", changed)
 
 
 def forwards(apps, schema_editor):
     _rewrite(
-        apps, lambda evidence, flag, name, polarity: evidence_as_facts(evidence, name, polarity)
+        apps,
+        schema_editor,
+        lambda evidence, parameters, name, polarity: evidence_as_facts(evidence, name, polarity),
     )
 
 
 def backwards(apps, schema_editor):
     from metrics.engine.flag_words import flag_sentences
 
-    def worded(evidence, flag, name, polarity):
-        texts = flag_sentences(evidence, json.loads(flag.parameters))
+    def worded(evidence, parameters, name, polarity):
+        texts = flag_sentences(evidence, json.loads(parameters))
         reasons = evidence.get("reasons", [])
         return {
             **evidence,
@@ -90,7 +96,7 @@ def backwards(apps, schema_editor):
             ],
         }
 
-    _rewrite(apps, worded)
+    _rewrite(apps, schema_editor, worded)
 
 
 class Migration(migrations.Migration):
