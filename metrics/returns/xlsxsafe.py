@@ -128,6 +128,8 @@ def _member_problem(members: list[zipfile.ZipInfo]) -> str | None:
     names: set[str] = set()
     for member in members:
         name = member.filename.lower()
+        if not name:  # found by atheris: zipfile's own is_dir() fails on a nameless part
+            return f"This .xlsx file is damaged: it holds a part without a name. {SAVE_AS_XLSX}"
         if name in names:
             return f"This .xlsx file is damaged: it holds two parts named {name!r}. {SAVE_AS_XLSX}"
         names.add(name)

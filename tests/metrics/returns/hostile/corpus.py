@@ -159,6 +159,17 @@ def encrypted_members() -> bytes:
     return bytes(content)
 
 
+def nameless_part() -> bytes:
+    """A part whose name is empty (atheris found that it crashed the reader: a 500)."""
+    out = io.BytesIO(good_xlsx())
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        nameless = zipfile.ZipInfo("x")
+        nameless.filename = ""  # zipfile will not take "" as a name, but writes it as given
+        nameless.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(nameless, b"hello")
+    return out.getvalue()
+
+
 def nested_workbook() -> bytes:
     return rezip(good_xlsx(), add={"xl/media/image1.png": good_xlsx()})
 
@@ -381,6 +392,7 @@ CORPUS: list[Hostile] = [
     Hostile("many-parts.xlsx", many_parts, REFUSED, "internal parts", "600 zip members"),
     Hostile("lying-sizes.xlsx", lying_sizes, REFUSED, "damaged", "a member understates size"),
     Hostile("encrypted.xlsx", encrypted_members, REFUSED, "encrypted", "encrypted members"),
+    Hostile("nameless-part.xlsx", nameless_part, REFUSED, "without a name", "atheris's find"),
     Hostile("nested.xlsx", nested_workbook, REFUSED, "embedded", "a workbook inside a .png"),
     # XML: defusedxml refuses every entity declaration.
     Hostile("billion-laughs.xlsx", billion_laughs, REFUSED, "XML entity", "10⁹ lols in a sheet"),
