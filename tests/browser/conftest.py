@@ -30,7 +30,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Route,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,13 +135,10 @@ def is_offsite(url: str) -> bool:
     return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
 
 
-@pytest.fixture
-def page(
-    browser: Browser,
-    console_errors: list[ConsoleError],
-    offsite_requests: list[str],
-    request: pytest.FixtureRequest,
-) -> Iterator[Page]:
+def open_tab(
+    browser: Browser, console_errors: list[ConsoleError], offsite_requests: list[str]
+) -> tuple[BrowserContext, Page]:
+    """A fresh context (a session of its own) and its tab, recording what `page` checks."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
 
@@ -152,6 +156,17 @@ def page(
     tab = context.new_page()
     tab.on("console", on_console)
     tab.on("pageerror", lambda error: console_errors.append(ConsoleError(str(error), tab.url)))
+    return context, tab
+
+
+@pytest.fixture
+def page(
+    browser: Browser,
+    console_errors: list[ConsoleError],
+    offsite_requests: list[str],
+    request: pytest.FixtureRequest,
+) -> Iterator[Page]:
+    context, tab = open_tab(browser, console_errors, offsite_requests)
     yield tab
     call = getattr(request.node, "report_call", None)
     if call is not None and call.failed:
@@ -187,7 +202,10 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
         # Content-Security-Policy (script-src 'self') rightly refuses inline script.
         page.evaluate(f"() => {{ {AXE_JS.read_text()}\n}}")
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        # Only violations are wanted: axe then skips detailing every pass and inapplicable rule.
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
     )
     return [v for v in result["violations"] if v["impact"] in impacts]
 
