@@ -3,10 +3,11 @@ violation (issue 12 item 8).
 
 Nine journeys, one per role, in one Chromium, each in a fresh signed-in session, over data
 built once (a live-server test flushes the database after it, so one test per role would build
-it nine times). Each visits the main pages of that role's journey in its own scope (home, lists, a return, the review list and a body's
-review, the profile and a metric page, league table, case file, ICS page, runs, catalogue) and
-the forms that role fills in, submitted empty or wrong so that their error summary shows. Every
-violation on every page is collected first, then listed together, so one run shows them all.
+it nine times). Each visits the main pages of that role's journey in its own scope (home,
+lists, a return, the review list and a body's review, the profile and a metric page, league
+table, case file, ICS page, runs, catalogue) and the forms that role fills in, submitted empty
+or wrong so that their error summary shows. Every violation on every page is collected first,
+then listed together, so one run shows them all.
 """
 
 from __future__ import annotations
