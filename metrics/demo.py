@@ -27,6 +27,7 @@ from metrics.models.catalogue import FrameworkEdition, Metric, Period, body_grou
 from metrics.models.returns import Finding, Return, ReturnState, ReturnVersion, Severity
 from metrics.returns.contexts import quarter_checks
 from metrics.returns.file import read_return_file
+from metrics.returns.series import accepted_series_refresh
 from metrics.returns.storage import Submission, versions_store
 from metrics.returns.validation import validate_return
 from metrics.synthetic import body_values, metric_shape, return_csv
@@ -118,7 +119,9 @@ def _load(edition: FrameworkEdition, periods: list[Period], loader: User) -> int
                 values = [(codes[m], end, v) for m, end, v in by_period[index]]
                 quarter.files.append((body, return_csv(body.ods_code, values), state))
     # Oldest first: each quarter's outlier check reads the quarters accepted before it.
-    return sum(_store(quarter, edition, loader) for quarter in quarters)
+    count = sum(_store(quarter, edition, loader) for quarter in quarters)
+    accepted_series_refresh(edition_id=edition.pk)  # what the acceptances would have held
+    return count
 
 
 # How much bigger than a mid-sized acute trust each kind of body is, for counts that grow

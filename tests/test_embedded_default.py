@@ -113,6 +113,8 @@ def test_demo_on_the_embedded_default_is_synthetic_and_idempotent(database: Path
         "ambulance": 10,
         "specialist": 16,
     }
+    checked = manage(database, "check_series")
+    assert "The held series match the accepted versions." in checked
     before = dump(database)
 
     second = manage(database, "demo_data")

@@ -260,17 +260,14 @@ def series_rows(
     those a recorded rebase splits are analysed one by one (metrics.calculation.rebased)."""
     if not len(found.value):
         return
-    order = np.lexsort((found.day, found.metric, found.organisation))
-    organisation, metric = found.organisation[order], found.metric[order]
-    day, value = found.day[order], found.value[order]
-    new_series = np.flatnonzero(
-        (organisation[1:] != organisation[:-1]) | (metric[1:] != metric[:-1])
-    )
-    starts = np.concatenate(([0], new_series + 1))
-    lengths = np.diff(np.concatenate((starts, [len(value)])))
+    # Held per series in period order (metrics.returns.series): nothing to sort or regroup.
+    organisation, metric, day, value = found.organisation, found.metric, found.day, found.value
+    lengths = found.length
+    starts = np.cumsum(lengths) - lengths
     first_day = (np.datetime64(period_start, "D") - np.datetime64(EPOCH, "D")).astype(int)
     # A series without a value this quarter is a metric the body no longer returns: no result.
     reaching = day[starts + lengths - 1] >= first_day
+    organisation, metric = organisation[reaching], metric[reaching]
     starts, lengths = starts[reaching], lengths[reaching]
     if rebases:
         rows, split = rebased_rows(
@@ -292,8 +289,8 @@ def series_rows(
         yield from _block_rows(
             run_id,
             period_id,
-            organisation[first],
-            metric[first],
+            organisation[lengths == length],
+            metric[lengths == length],
             value[where],
             day[where],
             codes,

@@ -1,84 +1,134 @@
-"""The values of a batch of bodies' series, read in one statement as arrays (SPC's input)."""
+"""The values of a batch of bodies' series, read in one statement as arrays (SPC's input).
+
+They come from the values held per series (``metrics.returns.series``): one row of arrays per
+body and metric, already in period order, so nothing is regrouped or sorted here.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 
 import numpy as np
 
 from metrics.calculation.sql import binary_array, fetch, fetch_binary, is_postgres, placeholders
 
-# --- SPC series --------------------------------------------------------------------------------
-
-# Every monthly (or quarterly) value of the accepted versions of the edition up to the quarter's
-# end, each return contributing its own quarter's points (the caller orders them into series and
-# keeps those that reach into the quarter). The query starts from the batch's returns so that
-# values are reached by version (their index); filtered on the values' organisation instead,
-# PostgreSQL chose a ten times slower nested loop. Dates travel as days since 1970-01-01.
-SERIES_VALUES = """
-SELECT {columns}
-FROM metrics_return r
-JOIN metrics_period p ON p.id = r.period_id
-JOIN metrics_value v ON v.version_id = r.accepted_version_id
-WHERE r.edition_id = %s AND p."end" <= %s
-  AND v.period_end >= p.start AND v.period_end <= p."end"
-  AND r.organisation_id IN ({organisations})
-"""
-# PostgreSQL: each column as one array, sent in binary (array_send): four values, however many
-# rows. Fetched row by row (or COPY, a message a row), a million values cost seconds of Python.
+# PostgreSQL: the series' bodies, metrics and lengths as arrays, and their period ends and
+# values as the series' own arrays in binary (array_send) one after another: five values
+# whatever the number of points, no Python object per point.
 SERIES_ARRAYS = """
-array_send(array_agg(CAST(v.organisation_id AS BIGINT))),
-array_send(array_agg(CAST(v.metric_id AS BIGINT))),
-array_send(array_agg(v.period_end - DATE '1970-01-01')),
-array_send(array_agg(v.value))
+SELECT array_send(array_agg(CAST(s.organisation_id AS BIGINT) ORDER BY s.id)),
+       array_send(array_agg(CAST(s.metric_id AS BIGINT) ORDER BY s.id)),
+       array_send(array_agg(cardinality(s."values") ORDER BY s.id)),
+       string_agg(array_send(s.period_ends), ''::bytea ORDER BY s.id),
+       string_agg(array_send(s."values"), ''::bytea ORDER BY s.id)
+FROM metrics_acceptedseries s
+WHERE s.edition_id = %s AND s.organisation_id = ANY(%s)
 """
 SERIES_ROWS = """
-v.organisation_id, v.metric_id, CAST(julianday(v.period_end) - 2440587.5 AS INTEGER), v.value
+SELECT s.organisation_id, s.metric_id, s.period_ends, s."values"
+FROM metrics_acceptedseries s
+WHERE s.edition_id = %s AND s.organisation_id IN ({organisations})
+ORDER BY s.id
 """
+# PostgreSQL dates count days from 2000-01-01; the series, from 1970-01-01.
+POSTGRES_EPOCH_DAYS = 10_957
 
 
 @dataclass(frozen=True)
 class SeriesArrays:
-    """Values as columns, in no particular order: body, metric, day (since 1970-01-01), value."""
+    """Series one after another: each one's body, metric and number of points, and every
+    point's day (since 1970-01-01) and value, each series' points in period order."""
 
     organisation: np.ndarray
     metric: np.ndarray
+    length: np.ndarray
     day: np.ndarray
     value: np.ndarray
+
+    def up_to(self, last_day: int) -> SeriesArrays:
+        """The points up to ``last_day`` (a run's quarter end) of each series; series left
+        without a point are dropped."""
+        keep = self.day <= last_day
+        if keep.all():
+            return self
+        series = np.repeat(np.arange(len(self.length)), self.length)
+        length = np.bincount(series[keep], minlength=len(self.length))
+        some = length > 0
+        return SeriesArrays(
+            self.organisation[some],
+            self.metric[some],
+            length[some],
+            self.day[keep],
+            self.value[keep],
+        )
 
 
 def series_arrays(
     *, edition_id: int, period_end: str, organisation_ids: Sequence[int]
 ) -> SeriesArrays:
-    """The values of a batch of bodies' series, as arrays (no Python object per value on
-    PostgreSQL; SQLite, the embedded default, fetches rows)."""
+    """The series of a batch of bodies up to the quarter's end, as arrays."""
+    last_day = (np.datetime64(period_end, "D") - np.datetime64("1970-01-01", "D")).astype(int)
+    return _held_series(edition_id, organisation_ids).up_to(int(last_day))
+
+
+def _held_series(edition_id: int, organisation_ids: Sequence[int]) -> SeriesArrays:
     if not organisation_ids:
-        return _series_arrays([])
-    params = [edition_id, period_end, *organisation_ids]
-    organisations = placeholders(organisation_ids)
+        return _no_series()
     if not is_postgres():
-        sql = SERIES_VALUES.format(columns=SERIES_ROWS, organisations=organisations)
-        return _series_arrays(fetch(sql, params))
-    sql = SERIES_VALUES.format(columns=SERIES_ARRAYS, organisations=organisations)
-    found = fetch_binary(sql, params)
+        sql = SERIES_ROWS.format(organisations=placeholders(organisation_ids))
+        return _series_of_rows(fetch(sql, [edition_id, *organisation_ids]))
+    found = fetch_binary(SERIES_ARRAYS, [edition_id, list(organisation_ids)])
     if found is None or found[0] is None:
-        return _series_arrays([])
-    organisation, metric, day, value = found
+        return _no_series()
+    organisation, metric, length, days, values = found
+    length = binary_array(length, ">i4").astype(np.int64)
     return SeriesArrays(
         binary_array(organisation, ">i8").astype(np.int64),
         binary_array(metric, ">i8").astype(np.int64),
-        binary_array(day, ">i4").astype(np.int32),
-        binary_array(value, ">f8").astype(np.float64),
+        length,
+        binary_arrays_joined(days, length, ">i4").astype(np.int32) + POSTGRES_EPOCH_DAYS,
+        binary_arrays_joined(values, length, ">f8").astype(np.float64),
     )
 
 
-def _series_arrays(rows: list[tuple[Any, ...]]) -> SeriesArrays:
-    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
+def binary_arrays_joined(data: bytes, lengths: np.ndarray, element: str) -> np.ndarray:
+    """The elements of one-dimensional arrays without NULLs in PostgreSQL's binary format
+    (``sql.binary_array``), sent one after another, of ``lengths`` elements each: one array.
+
+    Each array is a 20-byte header (dimensions, NULL flag, element type, size, lower bound)
+    then per element its length (4 bytes) and value."""
+    size = np.dtype(element).itemsize
+    stride = 4 + size
+    ends = np.cumsum(20 + stride * lengths)
+    starts = ends - (20 + stride * lengths)
+    first = np.cumsum(lengths) - lengths
+    within = np.arange(int(lengths.sum())) - np.repeat(first, lengths)
+    at = np.repeat(starts + 24, lengths) + within * stride
+    raw = np.frombuffer(data, np.uint8)
+    return raw[at[:, None] + np.arange(size)].copy().view(element).ravel()
+
+
+def _series_of_rows(rows: list[tuple[int, int, str, str]]) -> SeriesArrays:
+    """SQLite: the held series as JSON text (``metrics.models.arrays``)."""
+    if not rows:
+        return _no_series()
+    ends = [json.loads(row[2]) for row in rows]
+    epoch = date(1970, 1, 1).toordinal()
     return SeriesArrays(
-        np.array(columns[0], dtype=np.int64),
-        np.array(columns[1], dtype=np.int64),
-        np.array(columns[2], dtype=np.int32),
-        np.array(columns[3], dtype=np.float64),
+        np.array([row[0] for row in rows], dtype=np.int64),
+        np.array([row[1] for row in rows], dtype=np.int64),
+        np.array([len(e) for e in ends], dtype=np.int64),
+        np.array(
+            [date.fromisoformat(end).toordinal() - epoch for e in ends for end in e],
+            dtype=np.int32,
+        ),
+        np.array([v for row in rows for v in json.loads(row[3])], dtype=np.float64),
     )
+
+
+def _no_series() -> SeriesArrays:
+    empty = np.zeros(0, np.int64)
+    return SeriesArrays(empty, empty, empty, np.zeros(0, np.int32), np.zeros(0, np.float64))

@@ -29,6 +29,7 @@ from metrics.models.results import (
     StoredSeries,
 )
 from metrics.models.returns import (
+    AcceptedSeries,
     Finding,
     Reopening,
     Return,
@@ -39,6 +40,7 @@ from metrics.models.returns import (
 )
 
 __all__ = [
+    "AcceptedSeries",
     "CalculationRun",
     "CatalogueEvent",
     "CurrentRun",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from metrics.models.arrays import PortableArray
 from metrics.models.catalogue import FrameworkEdition, Metric, Period
 from oversight.models import Organisation
 
@@ -213,3 +214,36 @@ class ReturnDraft(KeptFile):
 
     def __str__(self) -> str:
         return f"Draft {self.file_name}"
+
+
+class AcceptedSeries(models.Model):
+    """The accepted values of one body's metric, held as one row of arrays in period order.
+
+    Beside the versions' values (the record of what was submitted, never changed), a run's
+    input in the form SPC needs it: each quarter's accepted version contributes its own
+    quarter's points, so a run reads a batch of series in one statement and analyses them as
+    arrays, with no regrouping of rows. Written only by ``metrics.returns.series`` (in the
+    transaction that accepts a return, and by the bulk loaders); ``manage.py check_series``
+    rebuilds them from the versions and names any difference.
+    """
+
+    edition = models.ForeignKey(
+        FrameworkEdition, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="+", db_index=False)
+    period_ends = PortableArray(models.DateField())
+    values = PortableArray(models.FloatField())
+    version_ids = PortableArray(models.BigIntegerField(), help_text="The version of each value")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "organisation", "metric"], name="one_series_per_body_metric"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.metric_id}: {len(self.values)} points"

@@ -25,6 +25,7 @@ from metrics.models.returns import (
 )
 from metrics.returns.events import event_record
 from metrics.returns.policy import ReturnActionRefused, current_version_of, require_permission
+from metrics.returns.series import accepted_series_refresh
 from metrics.returns.signals import version_accepted
 from oversight.errors import InputRejected
 from oversight.models import Organisation
@@ -105,6 +106,9 @@ def return_accept(*, return_record: Return, user: User) -> Return:
     return_record.accepted_version = version
     return_record.state = ReturnState.ACCEPTED
     return_record.save(update_fields=["accepted_version", "state", "updated_at"])
+    accepted_series_refresh(
+        edition_id=return_record.edition_id, organisation_ids=[return_record.organisation_id]
+    )
     Reopening.objects.filter(return_record=return_record, expires_at__gt=timezone.now()).update(
         expires_at=timezone.now()
     )

@@ -28,6 +28,7 @@ from metrics.catalogue.periods import periods_create
 from metrics.models.calculation import CalculationRun
 from metrics.models.catalogue import FrameworkEdition, Methodology, Metric, Period, Theme
 from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sha256_of
+from metrics.returns.series import accepted_series_refresh
 from oversight.models import Organisation
 from tests.conftest import Registry
 from tests.factories import OrganisationFactory
@@ -164,6 +165,7 @@ def _store(
     record.current_version = version
     record.accepted_version = version
     record.save(update_fields=["current_version", "accepted_version"])
+    accepted_series_refresh(edition_id=record.edition_id, organisation_ids=[body.pk])
 
 
 def build_picture(

@@ -11,6 +11,7 @@ from metrics.calculation.runs import run_calculation
 from metrics.models.calculation import CalculationRun
 from metrics.models.catalogue import Period
 from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sha256_of
+from metrics.returns.series import accepted_series_refresh
 from tests.metrics.results_data import BASE, Picture
 
 
@@ -62,6 +63,7 @@ def accept_quarter(
         record.current_version = version
         record.accepted_version = None if waiting else version
         record.save(update_fields=["current_version", "accepted_version"])
+        accepted_series_refresh(edition_id=record.edition_id, organisation_ids=[body.pk])
     return period
 
 

@@ -27,6 +27,7 @@ from metrics.catalogue.periods import periods_create
 from metrics.models.calculation import CalculationRun
 from metrics.models.catalogue import FrameworkEdition, Methodology, Metric, Period, Theme
 from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sha256_of
+from metrics.returns.series import accepted_series_refresh
 from oversight.models import Organisation
 from systemlens.models import Population
 from tests.conftest import Registry
@@ -172,6 +173,7 @@ def store_return(
     )
     record.current_version = record.accepted_version = version
     record.save(update_fields=["current_version", "accepted_version"])
+    accepted_series_refresh(edition_id=record.edition_id, organisation_ids=[body.pk])
 
 
 def build_rollup_picture(registry: Registry, user: User) -> RollupPicture:

@@ -21,6 +21,7 @@ from metrics.models.calculation import CalculationRun, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Metric, Period, Theme
 from metrics.models.results import Flag, MetricResult, QuartileThreshold, SpcSeries
 from metrics.models.returns import Return, ReturnState, ReturnVersion, Value, sha256_of
+from metrics.returns.series import accepted_series_refresh
 from oversight.models import Organisation, Sector
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -132,6 +133,7 @@ def submit(
         Return.objects.filter(pk=record.pk).update(
             accepted_version=version, current_version=version, state=ReturnState.ACCEPTED
         )
+        accepted_series_refresh(edition_id=edition.pk, organisation_ids=[organisation.pk])
     else:
         Return.objects.filter(pk=record.pk).update(current_version=version)
     return version

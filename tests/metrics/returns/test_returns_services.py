@@ -19,6 +19,7 @@ from metrics.catalogue.loading import load_builtin_catalogues
 from metrics.catalogue.periods import periods_create
 from metrics.models.catalogue import FrameworkEdition, Period
 from metrics.models.returns import (
+    AcceptedSeries,
     Finding,
     Reopening,
     Return,
@@ -334,6 +335,37 @@ def test_reopening_an_accepted_return_allows_a_new_version(world: World) -> None
     assert record.state == ReturnState.SUBMITTED
     assert record.accepted_version is not None
     assert record.accepted_version.number == 1  # still feeds national figures until replaced
+
+
+def test_accepting_holds_the_accepted_values_per_series_in_the_same_transaction(
+    world: World,
+) -> None:
+    first = return_accept(return_record=signed_off(world), user=world.cast.analyst_a)
+    assert first.accepted_version is not None
+    held = AcceptedSeries.objects.filter(organisation=world.registry.trust_a1)
+    values = Value.objects.filter(version=first.accepted_version).order_by("metric", "period_end")
+    version_id = first.accepted_version.pk
+    assert sorted((s.metric_id, s.values, s.version_ids) for s in held) == sorted(
+        (metric, [v.value for v in values if v.metric_id == metric], [version_id] * len(given))
+        for metric in {v.metric_id for v in values}
+        if (given := [v for v in values if v.metric_id == metric])
+    )
+    return_reopen(
+        organisation=world.registry.trust_a1,
+        period=world.period,
+        edition=world.edition,
+        user=world.cast.lead_a,
+        reason="Correction",
+        expires_at=timezone.now() + timedelta(days=2),
+    )
+    world.upload(world.file(shift=1))
+    second = return_accept(
+        return_record=return_sign_off(return_record=world.record(), user=world.cast.approver),
+        user=world.cast.analyst_a,
+    )
+    assert second.accepted_version is not None
+    assert {v for s in held.all() for v in s.version_ids} == {second.accepted_version.pk}
+    assert held.count() == len({v.metric_id for v in values})
 
 
 @pytest.mark.parametrize(
