@@ -272,7 +272,14 @@ def series_rows(
     if rebases:
         rows, split = rebased_rows(
             rebases,
-            (starts, lengths, organisation, metric, value, day),
+            (
+                starts,
+                lengths,
+                np.repeat(found.organisation, found.length),  # per point, as rebased_rows reads
+                np.repeat(found.metric, found.length),
+                value,
+                day,
+            ),
             run_id=run_id,
             period_id=period_id,
             polarity={pk: m.polarity for pk, m in metrics.items()},
@@ -281,6 +288,7 @@ def series_rows(
         )
         yield from rows
         starts, lengths = starts[~split], lengths[~split]
+        organisation, metric = organisation[~split], metric[~split]
     codes = {pk: POLARITY_CODES.index(Polarity(m.polarity)) for pk, m in metrics.items()}
     targets = {pk: m.target for pk, m in metrics.items()}
     for length in np.unique(lengths).tolist():

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def held():  # type: ignore[no-untyped-def]
+def held():
     edition, theme = build_edition("sof-series")
     monthly = build_metric(edition, theme, "M1", frequency=Frequency.MONTHLY, quarter_basis="mean")
     quarterly = build_metric(edition, theme, "Q1")
@@ -37,7 +37,7 @@ def held():  # type: ignore[no-untyped-def]
     return edition, monthly, quarterly, first, second, body, other, versions
 
 
-def test_each_body_and_metric_holds_its_accepted_values_in_period_order(held) -> None:  # type: ignore[no-untyped-def]
+def test_each_body_and_metric_holds_its_accepted_values_in_period_order(held) -> None:
     edition, monthly, quarterly, first, second, body, other, versions = held
     series = AcceptedSeries.objects.get(organisation=body, metric=monthly)
     assert series.values == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
@@ -53,7 +53,7 @@ def test_each_body_and_metric_holds_its_accepted_values_in_period_order(held) ->
     assert series.version_ids[:3] == [replaced.pk] * 3
 
 
-def test_check_series_names_each_difference_and_rebuilds(held, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_check_series_names_each_difference_and_rebuilds(held, capsys) -> None:
     _, monthly, _, first, _, body, other, _ = held
     call_command("check_series")
     assert "The held series match the accepted versions." in capsys.readouterr().out
