@@ -17,7 +17,7 @@ def hold_accepted_series(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0012_spc_rebase"),
+        ("metrics", "0013_flag_evidence_as_facts"),
         ("oversight", "0002_scope_actions_for_segmentation_and_cases"),
     ]
 
