@@ -105,6 +105,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         envrequired("DATABASE_URL", "postgres://user@host:5432/oversight"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        # A persistent connection is checked before each request reuses it: after a database
+        # restart the next request reconnects instead of failing (tests/chaos).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -217,7 +220,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a request when Redis is down: fail fast, the sweeper re-sends.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    # A message a worker took but never acknowledged (killed mid-run: acks_late) is delivered
+    # again after this long, so it must outlast the longest run (Redis's default, an hour). The
+    # chaos tests shorten it; the sweeper resets a dead worker's run sooner in any case.
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The sweeper: re-sends recalculations that never reached the broker, resets dead runs.
     "sweep-pending-runs": {"task": "metrics.tasks.sweep_pending_runs", "schedule": 60.0},

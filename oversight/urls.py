@@ -28,6 +28,9 @@ PARTS = (
     systemlens_urls,
 )
 
+# An unexpected error: 503 while the database is not answering, else 500; never a traceback.
+handler500 = "oversight.outages.server_error"
+
 router = DefaultRouter()
 # "api-" names: the pages below own "region-detail", "system-detail", "organisation-detail".
 router.register("regions", api.RegionViewSet, basename="api-region")
