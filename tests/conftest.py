@@ -55,8 +55,8 @@ class Cast:
     outsider: User
 
 
-@pytest.fixture
-def registry(db: None) -> Registry:
+def registry_build() -> Registry:
+    """The registry of the module docstring (for fixtures of any scope)."""
     region_a = RegionFactory(ods_code="Y91", name="Region A")
     region_b = RegionFactory(ods_code="Y92", name="Region B")
     system_a1 = SystemFactory(ods_code="QA1", name="System A1", region=region_a)
@@ -88,6 +88,11 @@ def registry(db: None) -> Registry:
     )
 
 
+@pytest.fixture
+def registry(db: None) -> Registry:
+    return registry_build()
+
+
 def _user(email: str, role: str | None = None, node: object = None) -> User:
     user = UserFactory(email=email)
     if role is not None:
@@ -95,8 +100,8 @@ def _user(email: str, role: str | None = None, node: object = None) -> User:
     return user
 
 
-@pytest.fixture
-def cast(registry: Registry) -> Cast:
+def cast_build(registry: Registry) -> Cast:
+    """One user per role over the registry's nodes, and an outsider with no role."""
     return Cast(
         national=_user("national@nhs.test", Role.NATIONAL_ADMIN),
         lead_a=_user("lead.a@nhs.test", Role.REGIONAL_LEAD, registry.region_a),
@@ -109,6 +114,11 @@ def cast(registry: Registry) -> Cast:
         observer=_user("observer.b@nhs.test", Role.OBSERVER, registry.region_b),
         outsider=_user("outsider@nhs.test"),
     )
+
+
+@pytest.fixture
+def cast(registry: Registry) -> Cast:
+    return cast_build(registry)
 
 
 # --- A real Celery worker, shared by the tests marked `worker` ---------------------------------
