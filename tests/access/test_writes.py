@@ -232,3 +232,31 @@ def test_a_decision_takes_no_state_author_or_id_from_its_caller(world: World) ->
         world.users["lead_a"].pk,
         None,
     )
+
+
+def test_a_cases_details_take_no_body_state_or_lead_from_their_caller(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.users["lead_a"])
+    case = world.a.case
+    response = client.post(
+        reverse("api-case-details", kwargs={"pk": case.pk}),
+        {
+            "indicative_exit_on": None,
+            "cqc_recommended_entry": False,
+            "reason": "Reviewed.",
+            "organisation": world.b.organisation.pk,
+            "state": "closed",
+            "lead": world.users["sid_b"].pk,
+            "id": world.b.case.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert (case.organisation_id, case.state, case.lead_id) == (
+        world.registry.trust_a3.pk,
+        "open",
+        world.users["sid"].pk,
+    )
+    world.b.case.refresh_from_db()
+    assert world.b.case.organisation_id == world.b.organisation.pk
