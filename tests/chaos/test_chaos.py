@@ -326,6 +326,13 @@ def test_postgresql_restarted_under_the_app(tmp_path: Path) -> None:
         for url, headers in (page, api):
             status, _, body = get(url, headers)
             assert status == 200, (status, body[:500], app.output())
+
+        # Restarted again with no request meanwhile: the app's persistent connections are all
+        # dead, and each is found so before use (CONN_HEALTH_CHECKS), not by a failed request.
+        own.stop()
+        own.start()
+        answers = [get(url, headers)[0] for url, headers in (page, api) * 3]
+        assert answers == [200] * 6, app.output()
         assert app.alive()
     finally:
         if app is not None:

@@ -93,7 +93,7 @@ def test_a_62_mb_post_to_the_page_is_refused_unread_in_the_error_summary(
     summary = error_summary(response)
     assert "This upload is 62.0 MiB; the largest file Oversight accepts is 10 MiB" in summary
     assert read == 0
-    assert seconds < 2, f"took {seconds:.2f} s"
+    assert seconds < 5, f"took {seconds:.2f} s"
     assert stored() == (0, 0, 0, 0, 0)
 
 
@@ -126,7 +126,7 @@ def test_a_62_mb_post_to_the_api_is_413_unread_in_the_shape_of_every_refusal(
         }
     ]
     assert read == 0
-    assert seconds < 2, f"took {seconds:.2f} s"
+    assert seconds < 5, f"took {seconds:.2f} s"
     assert stored() == (0, 0, 0, 0, 0)
 
 
