@@ -100,12 +100,14 @@ def flags_write(
         results = results.filter(_recomputed(units))
         if units.flag_units is not None:
             wanted = set(units.flag_units)
+    # A contextual metric is shown, never flagged (DESIGN.md: "scored or contextual").
+    flagged = {pk for pk, metric in metrics.items() if metric.scored}
     rows = [
         row
         for row in results.values_list(
             "organisation_id", "metric_id", "peer_group", "value", "rank", "quartile", "score"
         )
-        if wanted is None or (row[1], row[2]) in wanted
+        if row[1] in flagged and (wanted is None or (row[1], row[2]) in wanted)
     ]
     # Bodies and metrics as lists, not subqueries: a run's rows are new to the planner's
     # statistics. (Without a previous run, every body's and metric's.)

@@ -145,17 +145,25 @@ def _units_filter(units: Units) -> dict[str, Any]:
     return found
 
 
+# Where a result row (``results_and_thresholds``) holds its quartile.
+QUARTILE_AT = 6
+
+
 def _scored(
     rows: list[tuple[Any, ...]], metrics: Mapping[int, Metric]
 ) -> Iterator[tuple[Any, ...]]:
     """Each result row with its score: step 1 of the NOF 2025/26 manual, per metric and peer
-    group — Python over the quarter values (one a body), not national rows.
+    group — Python over the quarter values (one a body), not national rows. A contextual
+    metric (not scored: DESIGN.md "scored or contextual") keeps no quartile either: what the
+    catalogue does not score is shown, never quartiled or flagged.
     """
     for (metric_id, _group), members in groupby(rows, key=itemgetter(1, 2)):
         group = list(members)
         metric = metrics[metric_id]
         scores = _group_scores(metric, {row[0]: row[3] for row in group})
         for row in group:
+            if not metric.scored:  # contextual: shown and ranked, never quartiled
+                row = (*row[:QUARTILE_AT], None, *row[QUARTILE_AT + 1 :])
             yield (*row, scores.get(row[0]))
 
 

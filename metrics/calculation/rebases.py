@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.roles import REVIEW_RETURN
 from accounts.scope import require
 from metrics.calculation.runs import calculation_request
+from metrics.engine.kinds import ValueType
 from metrics.models.calculation import CurrentRun, SpcRebase
 from metrics.models.catalogue import Metric, Period
 from oversight.errors import InputRejected
@@ -77,6 +78,8 @@ def _problems(
     problems: dict[str, list[str]] = {}
     if not metric.applies_to_body(organisation):
         problems["metric"] = [f"{metric.code} does not apply to {organisation.name}."]
+    elif metric.value_type == ValueType.RATING:
+        problems["metric"] = [f"{metric.code} is a rating: it has no SPC chart to rebase."]
     if not reason.strip():
         problems["reason"] = ["Say why the process changed: the reason is kept with the rebase."]
     elif len(reason.strip()) > REASON_MAX:

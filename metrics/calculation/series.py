@@ -267,6 +267,8 @@ def series_rows(
     first_day = (np.datetime64(period_start, "D") - np.datetime64(EPOCH, "D")).astype(int)
     # A series without a value this quarter is a metric the body no longer returns: no result.
     reaching = day[starts + lengths - 1] >= first_day
+    # Only the metrics given are charted (a rating is not: metrics.calculation.steps).
+    reaching &= np.isin(metric, np.fromiter(metrics, np.int64, len(metrics)))
     organisation, metric = organisation[reaching], metric[reaching]
     starts, lengths = starts[reaching], lengths[reaching]
     if rebases:

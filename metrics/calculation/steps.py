@@ -31,6 +31,7 @@ from metrics.calculation.series import SeriesMetric, SeriesReader, spc_batch_wri
 from metrics.calculation.signals import run_published
 from metrics.calculation.sql import is_postgres
 from metrics.engine.flags import DEFAULT_DEFINITIONS
+from metrics.engine.kinds import ValueType
 from metrics.engine.spc.kinds import SpcSettings
 from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Metric
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 # version (the storage of results is the migrations' business, not the method's).
 # Raised whenever the rules change: a run never takes results computed by another method
 # version (the storage of results is the migrations' business, not the method's).
-METHOD_VERSION = "2026.1"
+METHOD_VERSION = "2026.2"  # contextual: no quartile or flag; ratings: no SPC
 SPC_BATCH_BODIES = 100  # bodies per SPC read: ~330k values at England scale, ~1.2M at stress
 
 
@@ -327,9 +328,11 @@ def _spc(
 ) -> int:
     """SPC of the changed bodies' series, batch by batch; the others taken as they were."""
     settings = spc_settings(parameters["spc"])
+    # An ordinal rating (CQC: Outstanding … Inadequate) is no process measurement: no SPC.
     series_metrics = {
         pk: SeriesMetric(polarity=metric.polarity, target=metric.standard)
         for pk, metric in metrics.items()
+        if metric.value_type != ValueType.RATING
     }
     rebases = rebase_days(edition_id=run.edition_id, period_end=str(run.period.end))
     written = 0

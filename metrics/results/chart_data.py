@@ -50,6 +50,7 @@ class ChartSegment:
     upper_two_sigma: float
     lower_two_sigma: float
     trial: bool
+    baseline_points: int | None = None  # the points its limits come from (None: all of it)
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,34 @@ class SpcChart:
     assurance: str | None
     target: float | None = None
     neutral: bool = False  # a neutral metric: special causes are high/low, not good/bad
+    places: int | None = None  # the metric's decimal places; None: at most 2
+    suffix: str = ""  # written after each number: "%" for a percentage
 
-    def to_places(self, places: int) -> SpcChart:
-        """The same chart whose data table shows values to ``places`` decimal places."""
-        return replace(self, points=tuple(replace(p, places=places) for p in self.points))
+    def to_places(self, places: int, suffix: str = "") -> SpcChart:
+        """The same chart with every number it writes (data table, labels, text alternative) to
+        ``places`` decimal places, followed by ``suffix`` ("%") in its sentences and labels."""
+        points = tuple(replace(p, places=places) for p in self.points)
+        return replace(self, points=points, places=places, suffix=suffix)
+
+    def number(self, value: float) -> str:
+        """A value as the chart's labels and sentences write it: "93.1%", "1,234"."""
+        if self.places is None:
+            return fmt(value) + self.suffix
+        return f"{round(value, self.places) or 0.0:,.{self.places}f}{self.suffix}"
+
+    def segment_start(self, segment: ChartSegment) -> date:
+        return self.points[segment.start].when
+
+    def limits_span(self, segment: ChartSegment | None = None) -> str:
+        """The months a segment's limits come from (its baseline): "Apr 2019 to Mar 2021"."""
+        segment = segment or self.segments[-1]
+        end = segment.end
+        if segment.baseline_points:
+            end = min(end, segment.start + segment.baseline_points)
+        first, last = self.points[segment.start].when, self.points[end - 1].when
+        if first == last:
+            return f"{first:%b %Y}"
+        return f"{first:%b %Y} to {last:%b %Y}"
 
     @property
     def trial(self) -> bool:
@@ -102,7 +127,15 @@ def chart_from_result(
         ),
         segments=tuple(
             ChartSegment(
-                s.start, s.end, s.mean, s.ucl, s.lcl, s.upper_two_sigma, s.lower_two_sigma, s.trial
+                s.start,
+                s.end,
+                s.mean,
+                s.ucl,
+                s.lcl,
+                s.upper_two_sigma,
+                s.lower_two_sigma,
+                s.trial,
+                s.baseline_points,
             )
             for s in result.segments
         ),
@@ -135,6 +168,7 @@ def chart_from_series(
             upper_two_sigma=float(s["upper_two_sigma"]),
             lower_two_sigma=float(s["lower_two_sigma"]),
             trial=bool(s["trial"]),
+            baseline_points=int(s.get("baseline_points") or 0) or None,
         )
         for s in result["segments"]
     )
@@ -167,4 +201,9 @@ def chart_from_series(
     )
 
 
-# --- numbers and axes --------------------------------------------------------------------------
+def fmt(value: float) -> str:
+    """A value as people read it: thousands separated, at most 2 decimal places."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

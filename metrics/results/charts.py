@@ -22,7 +22,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from metrics.results.chart_data import ChartPoint, ChartSegment, SpcChart
+from metrics.results.assurance import assurance_sentence, process_change_note
+from metrics.results.chart_data import ChartPoint, ChartSegment, SpcChart, fmt
 from metrics.results.mdc import (
     BAND,
     COLOURS,
@@ -35,14 +36,6 @@ from metrics.results.mdc import (
     variation_icon,
     variation_label,
 )
-
-
-def fmt(value: float) -> str:
-    """A value as people read it: thousands separated, at most 2 decimal places."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -196,15 +189,15 @@ def _right_labels(frame: _Frame, chart: SpcChart) -> list[str]:
     last = chart.segments[-1]
     trial = " (trial)" if last.trial else ""
     if last.ucl == last.lcl:  # no variation: the limits sit on the mean
-        labels = [(frame.y(last.mean), f"Mean = limits{trial} {fmt(last.mean)}")]
+        labels = [(frame.y(last.mean), f"Mean = limits{trial} {chart.number(last.mean)}")]
     else:
         labels = [
-            (frame.y(last.ucl), f"Upper limit{trial} {fmt(last.ucl)}"),
-            (frame.y(last.mean), f"Mean {fmt(last.mean)}"),
-            (frame.y(last.lcl), f"Lower limit{trial} {fmt(last.lcl)}"),
+            (frame.y(last.ucl), f"Upper limit{trial} {chart.number(last.ucl)}"),
+            (frame.y(last.mean), f"Mean {chart.number(last.mean)}"),
+            (frame.y(last.lcl), f"Lower limit{trial} {chart.number(last.lcl)}"),
         ]
     if chart.target is not None:
-        labels.append((frame.y(chart.target), f"Target {fmt(chart.target)}"))
+        labels.append((frame.y(chart.target), f"Target {chart.number(chart.target)}"))
     labels.sort()
     placed: list[float] = []
     for y, _ in labels:
@@ -216,11 +209,15 @@ def _right_labels(frame: _Frame, chart: SpcChart) -> list[str]:
 
 
 def _rebases(frame: _Frame, chart: SpcChart) -> list[str]:
+    """A visible break before each rebased segment, labelled with the month it starts."""
     parts = []
     for segment in chart.segments[1:]:
         x = frame.x(segment.start - 0.5)
-        parts.append(_line(x, TOP, x, HEIGHT - BOTTOM, stroke=INK, stroke_dasharray="4 2"))
-        parts.append(_text(x + 3, TOP + 10, "Rebase", class_="app-spc-label"))
+        parts.append(
+            _line(x, TOP, x, HEIGHT - BOTTOM, stroke=INK, stroke_width="2", stroke_dasharray="4 2")
+        )
+        label = f"Rebase {chart.segment_start(segment):%b %Y}"
+        parts.append(_text(x + 3, TOP + 10, label, class_="app-spc-label app-spc-rebase"))
     return parts
 
 
@@ -246,16 +243,22 @@ def describe(chart: SpcChart) -> str:
     first, last = chart.points[0], chart.points[-1]
     segment = chart.segments[-1]
     special = [p for p in chart.points if p.rule]
+    number = chart.number
     text = [
         f"{len(chart.points)} points from {first.when:%B %Y} to {last.when:%B %Y}.",
-        f"Latest value {fmt(last.value)}.",
-        f"Mean {fmt(segment.mean)}, process limits {fmt(segment.lcl)} to {fmt(segment.ucl)}"
+        f"Latest value {number(last.value)}.",
+        f"Mean {number(segment.mean)}, process limits {number(segment.lcl)} to "
+        f"{number(segment.ucl)}, from the points of {chart.limits_span()}"
         + (" (trial limits: fewer than 13 points)." if segment.trial else "."),
     ]
     if chart.rebased:
-        text.append(f"Rebased {len(chart.segments) - 1} time(s); the limits shown are the latest.")
+        starts = ", ".join(f"{chart.segment_start(s):%B %Y}" for s in chart.segments[1:])
+        text.append(
+            f"Rebased from {starts}: each segment has its own mean and limits, and no rule "
+            "spans a rebase; the limits above are the latest segment's."
+        )
     if chart.target is not None:
-        text.append(f"Target {fmt(chart.target)}.")
+        text.append(f"Target {number(chart.target)}.")
     text.append(f"{len(special)} point(s) with a special cause; the table below lists every point.")
     text.append(f"Variation: {variation_label(chart.variation)}.")
     text.append(f"Assurance: {assurance_label(chart.assurance)}.")
@@ -306,16 +309,18 @@ def render_figure(chart: SpcChart, *, chart_id: str = "spc", two_sigma: bool = T
             "segments": [
                 {
                     "first": chart.points[s.start].when,
-                    "mean": fmt(s.mean),
-                    "lcl": fmt(s.lcl),
-                    "ucl": fmt(s.ucl),
-                    "lower_two_sigma": fmt(s.lower_two_sigma),
-                    "upper_two_sigma": fmt(s.upper_two_sigma),
+                    "mean": chart.number(s.mean),
+                    "lcl": chart.number(s.lcl),
+                    "ucl": chart.number(s.ucl),
+                    "lower_two_sigma": chart.number(s.lower_two_sigma),
+                    "upper_two_sigma": chart.number(s.upper_two_sigma),
                     "trial": s.trial,
                 }
                 for s in chart.segments
             ],
             "legend": legend(chart, two_sigma=two_sigma),
+            "assurance_text": assurance_sentence(chart),
+            "change_note": process_change_note(chart),
             "variation": variation_icon(chart.variation),
             "assurance": assurance_icon(chart.assurance),
         },

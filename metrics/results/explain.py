@@ -24,12 +24,13 @@ from metrics.models.calculation import RunInput
 from metrics.models.catalogue import Metric, Theme
 from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.results.chart_data import chart_from_series
-from metrics.results.charts import fmt, render_figure
+from metrics.results.charts import render_figure
+from metrics.results.flag_words import flag_texts
 from metrics.results.mdc import assurance_icon, variation_icon
-from metrics.results.numbers import metric_decimals
+from metrics.results.numbers import metric_decimals, metric_suffix, metric_value
+from metrics.results.provisional import provisional_counts
 from metrics.results.selectors import (
     QuarterRun,
-    flag_texts,
     peer_figures,
     peer_group_name,
     with_thresholds,
@@ -75,13 +76,14 @@ def trend(metric: Metric, now: float | None, before: float | None) -> Trend:
     if now is None or before is None:
         return Trend("", "No previous quarter to compare")
     if now == before:
-        return Trend("→", f"No change from {fmt(before)}")
+        return Trend("→", f"No change from {metric_value(before, metric)}")
     up = now > before
     verdict = ""
     if metric.polarity != "neutral":
         better = up == (metric.polarity == "higher_better")
         verdict = " (better)" if better else " (worse)"
-    return Trend("↑" if up else "↓", f"{'Up' if up else 'Down'} from {fmt(before)}{verdict}")
+    words = f"{'Up' if up else 'Down'} from {metric_value(before, metric)}{verdict}"
+    return Trend("↑" if up else "↓", words)
 
 
 @dataclass
@@ -91,9 +93,12 @@ class MetricRow:
     previous: MetricResult | None
     series: SpcSeries | None
     flags: int = 0
+    provisional: tuple[int, int] | None = None  # (bodies in, expected): quartile may move
 
     @property
     def quartile(self) -> SafeString:
+        if not self.metric.scored:
+            return mark_safe('<span class="app-table__cell--missing">Contextual</span>')
         return quartile_tag(self.result.quartile if self.result else None)
 
     @property
@@ -139,8 +144,10 @@ def profile_themes(
     run = quarter.run
     metrics = Metric.objects.filter(edition_id=run.edition_id).select_related("theme")
     results = {
-        r.metric_id: r for r in MetricResult.objects.filter(run=run, organisation=organisation)
+        r.metric_id: r
+        for r in with_thresholds(MetricResult.objects.filter(run=run, organisation=organisation))
     }
+    provisional = provisional_counts(results.values(), quarter.period)
     before: dict[int, MetricResult] = {}
     if previous is not None:
         before = {
@@ -168,9 +175,10 @@ def profile_themes(
                 before.get(metric.pk),
                 series.get(metric.pk),
                 flags=sum(1 for f in flags if f.metric_id == metric.pk),
+                provisional=provisional.get(metric.pk),
             )
         )
-    return list(themes.values()), [FlagView(f, flag_texts(f)) for f in flags]
+    return list(themes.values()), [FlagView(f, flag_texts(f, f.metric)) for f in flags]
 
 
 # --- one metric, explained -------------------------------------------------------------------
@@ -211,13 +219,13 @@ def metric_explanation(
             variation=series.variation,
             assurance=series.assurance,
             neutral=metric.polarity == "neutral",
-        ).to_places(metric_decimals(metric))
+        ).to_places(metric_decimals(metric), metric_suffix(metric))
         figure = render_figure(chart, chart_id=f"spc-{slugify(metric.code)}")
     flags = Flag.objects.filter(run=run, organisation=organisation, metric=metric).order_by("kind")
     inputs = run_inputs(user=user, run=run).filter(
         return_version__return_record__organisation=organisation
     )
-    thresholds = _thresholds(result)
+    thresholds = _thresholds(metric, result)
     return Explanation(
         result=result,
         series=series,
@@ -228,12 +236,15 @@ def metric_explanation(
         quartile_text=quartile_text(metric, result, thresholds),
         score_text=score_text(metric, result),
         inputs=list(inputs),
-        flags=[FlagView(f, flag_texts(f)) for f in flags],
+        flags=[FlagView(f, flag_texts(f, metric)) for f in flags],
     )
 
 
-def _thresholds(result: MetricResult | None) -> dict[str, Any] | None:
-    return peer_figures(result).thresholds if result is not None else None
+def _thresholds(metric: Metric, result: MetricResult | None) -> dict[str, Any] | None:
+    """The peer group's quartile thresholds; none for a contextual metric (never quartiled)."""
+    if result is None or not metric.scored:
+        return None
+    return peer_figures(result).thresholds
 
 
 def rank_text(metric: Metric, result: MetricResult | None) -> str:
@@ -255,11 +266,14 @@ def rank_text(metric: Metric, result: MetricResult | None) -> str:
 def quartile_text(metric: Metric, result: MetricResult | None, t: dict[str, Any] | None) -> str:
     if result is None:
         return ""
+    if not metric.scored:
+        return "A contextual metric: shown for context, never quartiled, scored or flagged."
     if metric.polarity == "neutral":
         return "Neutral metrics get no quartile."
     if t is None or result.quartile is None:
         return "Fewer than 4 bodies of the peer group have a value: no quartile."
-    p25, p50, p75, v = fmt(t["p25"]), fmt(t["p50"]), fmt(t["p75"]), fmt(result.value)
+    p25, p50, p75 = (metric_value(t[k], metric) for k in ("p25", "p50", "p75"))
+    v = metric_value(result.value, metric)
     where = {
         "higher_better": {
             1: f"at or above P75 ({p75})",
@@ -287,17 +301,18 @@ def score_text(metric: Metric, result: MetricResult | None) -> str:
         return "No score: neutral metrics and values outside a score map are not scored."
     score = f"{result.score:.2f}"
     if metric.score_map:
-        value = fmt(result.value)
+        value = metric_value(result.value, metric)
         return f"Score {score} from the metric's score map ({metric.score_map}) for {value}."
     higher = metric.polarity == "higher_better"
     if metric.standard is not None and (
         result.value >= metric.standard if higher else result.value <= metric.standard
     ):
-        return f"Meets the standard ({fmt(metric.standard)}): score {score}, the best."
+        standard = metric_value(metric.standard, metric)
+        return f"Meets the standard ({standard}): score {score}, the best."
     if metric.floor is not None and (
         result.value < metric.floor if higher else result.value > metric.floor
     ):
-        return f"Fails the floor ({fmt(metric.floor)}): score {score}, the worst."
+        return f"Fails the floor ({metric_value(metric.floor, metric)}): score {score}, the worst."
     lo, hi = score_bookends(standard=metric.standard, floor=metric.floor)
     rank, n, among = _score_rank(metric, result)
     if n <= 1:

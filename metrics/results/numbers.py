@@ -30,6 +30,12 @@ def metric_decimals(metric: Metric) -> int:
     return DECIMALS.get(ValueType(metric.value_type), 2)
 
 
+def metric_suffix(metric: Metric) -> str:
+    """What follows a bare number of the metric in a sentence or chart label: "%" or nothing
+    (a chart's axis names any other unit once)."""
+    return "%" if metric.unit.strip().startswith("%") else ""
+
+
 def metric_number(value: float, metric: Metric) -> str:
     """The number alone, to the metric's precision (no unit)."""
     places = metric_decimals(metric)

@@ -7,14 +7,14 @@ may move when the rest are accepted and the quarter is recalculated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Q
 
 from metrics.models.catalogue import Period
 from metrics.models.results import MetricResult
-from metrics.results.selectors import peer_group_name
+from metrics.results.selectors import peer_figures, peer_group_name
 from oversight.models import Organisation
 
 
@@ -42,3 +42,22 @@ def provisional_note(
         f"return for {period.label} have an accepted value, so these thresholds and the quartile "
         "may move as the rest are accepted and the quarter recalculated."
     )
+
+
+def provisional_counts(
+    results: Iterable[MetricResult], period: Period
+) -> dict[int, tuple[int, int]]:
+    """For the profile: metric id -> (bodies in, bodies expected) of each quartiled result
+    (read ``with_thresholds``) whose peer group is not all in. One count per peer group."""
+    expected: dict[str, int] = {}
+    found = {}
+    for result in results:
+        thresholds = peer_figures(result).thresholds
+        if result.quartile is None or not thresholds:
+            continue
+        group = result.peer_group
+        if group not in expected:
+            expected[group] = peer_group_expected(group, period)
+        if int(thresholds["n"]) < expected[group]:
+            found[result.metric_id] = (int(thresholds["n"]), expected[group])
+    return found

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from metrics.results import api, views
+from metrics.results import api, rebase_api, rebase_views, views
 
 router = SimpleRouter()
 router.register("results", api.ResultViewSet, basename="api-result")
@@ -15,6 +15,11 @@ api_urlpatterns: list = [
         api.SpcView.as_view(),
         name="api-organisation-spc",
     ),
+    path(
+        "organisations/<str:code>/spc/<str:metric_code>/rebases/",
+        rebase_api.RebaseListView.as_view(),
+        name="api-organisation-spc-rebases",
+    ),
 ]
 
 urlpatterns = [
@@ -23,5 +28,10 @@ urlpatterns = [
         "organisations/<str:code>/metrics/<str:metric_code>/",
         views.metric_detail,
         name="organisation-metric",
+    ),
+    path(
+        "organisations/<str:code>/metrics/<str:metric_code>/rebases/new/",
+        rebase_views.rebase_new,
+        name="organisation-metric-rebase",
     ),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.scope import organisation_for
+from metrics.calculation.rebases import rebases_of
 from metrics.models.catalogue import Metric
 from metrics.results.explain import (
     CONCERN_KINDS,
@@ -23,6 +24,7 @@ from metrics.results.explain import (
 from metrics.results.flag_groups import CONCERN, STRENGTH, flag_groups
 from metrics.results.opening_quarter import latest_quarter_note, opening_quarter
 from metrics.results.provisional import provisional_note
+from metrics.results.rebasing import may_record_rebase
 from metrics.results.selectors import quarter_pick, quarters_with_results
 from oversight.models import Organisation
 
@@ -55,6 +57,7 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
             "themes": themes,
             "flags": flags,
             "flag_groups": groups,
+            "provisional_rows": sum(1 for t in themes for row in t.rows if row.provisional),
             "latest_note": latest_quarter_note(organisation, current, quarters),
             "concerns": sum(g.count for g in groups if g.nature == CONCERN),
             "strengths": sum(g.count for g in groups if g.nature == STRENGTH),
@@ -100,6 +103,8 @@ def metric_detail(request: HttpRequest, code: str, metric_code: str) -> HttpResp
             "quartile_tag": quartile_tag(
                 explanation.result.quartile if explanation.result else None
             ),
+            "rebases": rebases_of(organisation, metric),
+            "may_rebase": may_record_rebase(request.user, organisation),
             "concern_kinds": CONCERN_KINDS,
             "good_kinds": STRENGTH_KINDS,
             "breadcrumbs": [

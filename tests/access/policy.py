@@ -188,6 +188,9 @@ PAGES: dict[str, Entry] = {
     "return-template": Entry(lambda s: {**ods(s), "file_format": "csv"}, sees_body),
     "organisation-profile": Entry(page_code, sees_body),
     "organisation-metric": Entry(lambda s: {"code": s.body.ods, "metric_code": "M01"}, sees_body),
+    "organisation-metric-rebase": Entry(
+        lambda s: {"code": s.body.ods, "metric_code": "M01"}, sees_body, "review"
+    ),
     "runs-list": Entry(see=with_role),
     "run-detail": Entry(lambda s: {"run_id": s.run.pk}, with_role),
     "segmentation-index": SIGNED,
@@ -304,6 +307,9 @@ API: dict[str, Entry] = {
     "api-flag-list": SIGNED,
     "api-flag-detail": Entry(flag_pk, sees_body),
     "api-organisation-spc": Entry(lambda s: {"code": s.body.ods, "metric_code": "M01"}, sees_body),
+    "api-organisation-spc-rebases": Entry(
+        lambda s: {"code": s.body.ods, "metric_code": "M01"}, sees_body, "review"
+    ),
     "api-run-list": SIGNED,
     "api-run-detail": Entry(api_pk("run"), with_role),
     "api-run-inputs": Entry(api_pk("run"), with_role),

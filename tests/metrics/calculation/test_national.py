@@ -18,7 +18,7 @@ from metrics.engine.quartiles import quartile_of, quartile_thresholds, rank_and_
 from metrics.engine.scoring import bespoke_score, metric_scores, parse_score_map
 from metrics.models.calculation import CurrentRun, RunInput, RunStatus
 from metrics.models.catalogue import Metric
-from metrics.models.results import MetricResult, QuartileThreshold
+from metrics.models.results import Flag, MetricResult, QuartileThreshold
 from metrics.models.returns import Return
 from tests.metrics.calculation.support import (
     SCORE_MAP,
@@ -54,7 +54,9 @@ def test_sql_thresholds_and_quartiles_equal_the_pure_functions(national: Nationa
         )
     )
     assert quartiles == {
-        body: quartile_of(value, thresholds, metric.polarity) for body, value in values.items()
+        # A contextual metric's distribution is stored, but no body is quartiled against it.
+        body: None if not metric.scored else quartile_of(value, thresholds, metric.polarity)
+        for body, value in values.items()
     }
 
 
@@ -102,9 +104,15 @@ def test_neutral_and_contextual_metrics_are_not_scored(national: National):
     assert {(r.rank, r.percentile, r.quartile, r.score) for r in neutral} == {
         (None, None, None, None)
     }
-    contextual = MetricResult.objects.filter(run=run, metric=national.contextual)
+    contextual = list(MetricResult.objects.filter(run=run, metric=national.contextual))
+    assert len(contextual) == 12  # shown: every body's value, ranked for context
     assert {r.score for r in contextual} == {None}
-    assert {r.quartile for r in contextual if r.peer_group == "trust:acute"} <= {1, 2, 3, 4}
+    # Never quartiled, and never flagged (no flag of any kind), though ranked.
+    assert {r.quartile for r in contextual} == {None}
+    assert {r.rank for r in contextual if r.peer_group == "trust:acute"} == set(range(1, 10))
+    assert not Flag.objects.filter(run=run, metric=national.contextual).exists()
+    # The same values as a scored metric are quartiled and flagged: the rule is the catalogue's.
+    assert Flag.objects.filter(run=run, metric=national.higher, kind="top_quartile").exists()
 
 
 def test_a_peer_group_of_fewer_than_four_gets_ranks_and_scores_but_no_quartiles(

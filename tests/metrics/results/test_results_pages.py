@@ -63,12 +63,12 @@ def test_profile_row_in_words(cast: Cast, picture: Picture) -> None:
     # A&E: value 48, bottom quartile, score 4.00, down from 81, SPC concern, never meets 95.
     assert "Q4 (worst)" in words
     assert "4.00" in words
-    assert "Down from 81 (worse)" in words
+    assert "Down from 81.0% (worse)" in words
     assert "Special cause concern — low" in words
     assert "Consistently fail — the target is never met" in words
     # 52-week waits: lower is better, RA1 is second best: quartile 1, up from 125 is worse.
     assert "Q1 (best)" in words
-    assert "Up from 125 (worse)" in words
+    assert "Up from 125 patients (worse)" in words
     # Bed occupancy is neutral: no quartile, no score, no better or worse.
     assert "No quartile" in words
     assert "Not scored" in words
@@ -148,7 +148,7 @@ def test_metric_page_explains_rank_quartile_and_score(cast: Cast, picture: Pictu
     words = text(page(cast.lead_a, "/organisations/RA1/metrics/M01/"))
     assert "Rank 5 of 5 acute trusts" in words
     assert "percentile rank (5 − 1)/(5 − 1) = 1.000" in words
-    assert "Value 48 is at or below P25 (69) → quartile 4, Q4 (worst)." in words
+    assert "Value 48.0% is at or below P25 (69.0%) → quartile 4, Q4 (worst)." in words
     # Standard 95, met by nobody: the five are spread between 2.00 and 4.00.
     assert "Score 4.00 = 2.00 + 2.00 × (5 − 1)/(5 − 1) = 4.0000" in words
     assert "neither meeting the standard nor failing the floor" in words
@@ -160,7 +160,7 @@ def test_metric_page_score_without_standard(cast: Cast, picture: Picture) -> Non
     words = text(page(cast.lead_a, "/organisations/RA1/metrics/M02/"))
     # 52-week waits, lower is better: RA1 (130) is second of five: 1.00 + 3.00 × 1/4 = 1.75.
     assert "Rank 2 of 5 acute trusts" in words
-    assert "Value 130 is at or below P25 (130) → quartile 1, Q1 (best)." in words
+    assert "Value 130 patients is at or below P25 (130 patients) → quartile 1, Q1 (best)." in words
     assert "Score 1.75 = 1.00 + 3.00 × (2 − 1)/(5 − 1) = 1.7500" in words
 
 
@@ -183,7 +183,7 @@ def test_metric_page_flags(cast: Cast, picture: Picture) -> None:
     words = text(page(cast.lead_a, "/organisations/RA1/metrics/M01/"))
     assert "SPC concern" in words
     assert "Failing standard" in words
-    assert "Quarter value 48 is below the standard 95." in words
+    assert "Quarter value 48.0% is below the standard 95.0%." in words
 
 
 def test_metric_page_unknown_metric(cast: Cast, picture: Picture) -> None:
@@ -256,8 +256,9 @@ def test_page_query_counts_are_fixed(cast: Cast, picture: Picture) -> None:
     # segment too (segmentation's published_segment tag): one query; and which quarter to open
     # on (the body's accepted quarters), the latest quarter and the body's return for it (the
     # note on why it is not shown): three. A metric page counts its peer group's expected
-    # bodies (whether its quartiles are provisional): one.
-    for path, at_most in (("profile/", 16), ("metrics/M01/", 14), ("metrics/M02/", 13)):
+    # bodies (whether its quartiles are provisional): one, and so does the profile; a metric
+    # page reads the body's recorded SPC rebases of the metric: one.
+    for path, at_most in (("profile/", 17), ("metrics/M01/", 15), ("metrics/M02/", 14)):
         # M01 has a standard: one more query ranks the body among those scored by rank.
         many, few = (_page(cast.national, f"/organisations/{c}/{path}") for c in ("RA1", "RB2"))
         assert "Trust A1" in many.response.content.decode()

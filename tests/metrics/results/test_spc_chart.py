@@ -166,7 +166,7 @@ def test_rebased_series_draws_separate_segments() -> None:
     assert len(root.findall(f".//{SVG}polyline")) == 2
     assert len(root.findall(f".//{SVG}g[@class='app-spc-limits']")) == 2
     assert "Rebase" in str(render_svg(c))
-    assert "Rebased 1 time(s)" in describe(c)
+    assert "Rebased from August 2020: each segment has its own mean and limits" in describe(c)
     html = text(render_figure(c))
     assert "Segment" in html
     assert "January 2021 20" not in html  # the 17th point is August 2020
