@@ -36,11 +36,12 @@ SEEDS = [h for h in CORPUS if h.file_name not in LARGE and h.content]
 
 
 def _rebuildable(content: bytes) -> bool:
-    """A zip whose parts all read back, none over 1 MiB: one part can be mutated and rezipped."""
+    """A zip whose parts all read back, named, none over 1 MiB: one can be mutated and rezipped
+    (zipfile writes no nameless part by name: nameless-part.xlsx is fuzzed as bytes only)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         return all(
-            info.file_size <= 1024 * 1024 and archive.read(info) is not None
+            info.filename and info.file_size <= 1024 * 1024 and archive.read(info) is not None
             for info in archive.infolist()
         )
     except Exception:  # not a zip, or a hostile one (encrypted, lying sizes): bytes only
