@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import hypothesis
 import pytest
 
 from accounts.models import User
@@ -18,6 +19,14 @@ from oversight.models import Organisation, OrganisationKind, Region, Sector, Sys
 from tests.factories import OrganisationFactory, RegionFactory, SystemFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
+
+# Examples are judged by what they find, not by how fast a shared two-core machine makes them:
+# the speed health check and the per-example deadline fail good runs when the load is high.
+# A test that bounds its own time (the hostile files) still sets its deadline explicitly.
+hypothesis.settings.register_profile(
+    "oversight", suppress_health_check=[hypothesis.HealthCheck.too_slow], deadline=None
+)
+hypothesis.settings.load_profile("oversight")
 
 
 def pytest_configure(config: pytest.Config) -> None:
