@@ -90,13 +90,20 @@ WRITERS_A = ("analyst_a", "ics_lead", "submitter", "approver", "sid", "lead_b", 
 WRITERS_B = ("lead_a", "submitter", "sid", "observer", "outsider")
 # A write about an object that does not exist answers everyone alike: two are enough.
 WRITERS_NONE = ("lead_a", "outsider")
-# Tables a refused request may write: sessions, tokens' use, sign-in throttling, the audit log.
+# Tables a refused request may write: sessions, tokens' use, sign-in throttling, the audit and
+# security logs (a denial may be recorded: that is the log's job, not a change of the data).
 SKIPPED = ("django_session", "authtoken", "axes", "audit")
+LOGS = ("log", "logentry")
+
+
+def recorded(table: str) -> bool:
+    """Is this a table of the data (not of sessions, tokens or logs)?"""
+    return not any(part in table for part in SKIPPED) and not table.endswith(LOGS)
 
 
 def table_digests() -> dict[str, str]:
     """Every application table's content, as one digest per table."""
-    tables = [t for t in connection.introspection.table_names() if not any(s in t for s in SKIPPED)]
+    tables = [t for t in connection.introspection.table_names() if recorded(t)]
     parts = " UNION ALL ".join(
         f"SELECT '{t}', md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM \"{t}\" t"  # noqa: S608 - our own table names
         for t in tables
