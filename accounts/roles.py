@@ -116,6 +116,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("Accept a return", REVIEW_RETURN),
     Operation("Send a return back", REVIEW_RETURN),
     Operation("Reopen a return or a closed quarter for a body", REOPEN_RETURN),
+    Operation("Record an SPC rebase of a body's series", REVIEW_RETURN),
     Operation("Edit the metric catalogue, create quarters", EDIT_CATALOGUE, "national"),
     Operation("Record a segment decision", DECIDE_SEGMENT),
     Operation("Confirm or send back a segment decision", DECIDE_SEGMENT, "not its recorder"),
