@@ -83,6 +83,14 @@ class Child:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def wait_ready(self, ready: Callable[[], bool], what: str, timeout: float = 30) -> None:
+        """Wait for ``ready``; a process that never gets there is stopped, not left behind."""
+        try:
+            wait_until(ready, what, timeout)
+        except BaseException:  # pytest.fail's Failed is a BaseException
+            self.stop(signal.SIGKILL)
+            raise
+
 
 class OwnRedis(Child):
     def __init__(self, folder: Path) -> None:
@@ -96,7 +104,7 @@ class OwnRedis(Child):
         if shutil.which("redis-server") is None:
             pytest.fail("chaos tests need redis-server on PATH (apt-get install redis-server)")
         super().start()
-        wait_until(self.answers, "our redis-server did not answer")
+        self.wait_ready(self.answers, "our redis-server did not answer")
 
     def answers(self) -> bool:
         try:
@@ -127,7 +135,7 @@ class OwnWorker(Child):
                 pytest.fail(f"the worker exited:\n{self.output()}", pytrace=False)
             return ready in self.log_path.read_bytes()[since:]
 
-        wait_until(consuming, f"the Celery worker {self.node} was not ready", timeout=60)
+        self.wait_ready(consuming, f"the Celery worker {self.node} was not ready", timeout=60)
 
 
 def postgres_binaries() -> Path:
@@ -239,4 +247,4 @@ class OwnApp(Child):
             except OSError:
                 return False
 
-        wait_until(answers, "gunicorn did not listen", timeout=60)
+        self.wait_ready(answers, "gunicorn did not listen", timeout=60)

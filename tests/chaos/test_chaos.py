@@ -198,16 +198,17 @@ def test_the_worker_killed_mid_run_is_redelivered_with_identical_results(
     # Unacknowledged messages come back after 3 s instead of an hour.
     first = worker_on(tmp_path, own_redis.url, CELERY_VISIBILITY_TIMEOUT="3")
     second = None
-    acceptance = Acceptance()
     params = connection.settings_dict
-    holder = psycopg.connect(
-        dbname=params["NAME"],
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        user=params["USER"] or None,
-        password=params["PASSWORD"] or None,
-    )
+    holder = None
     try:
+        acceptance = Acceptance()
+        holder = psycopg.connect(
+            dbname=params["NAME"],
+            host=params["HOST"] or None,
+            port=params["PORT"] or None,
+            user=params["USER"] or None,
+            password=params["PASSWORD"] or None,
+        )
         # Hold the run in its middle: the table of current runs is locked until the kill.
         holder.execute(f"LOCK TABLE {CurrentRun._meta.db_table} IN ACCESS EXCLUSIVE MODE")
         done = accept(acceptance, own_redis.url)
@@ -243,7 +244,8 @@ def test_the_worker_killed_mid_run_is_redelivered_with_identical_results(
         assert clean.status == RunStatus.FINISHED, clean.error
         assert current_results(acceptance.world.period.pk) == after_chaos
     finally:
-        holder.close()
+        if holder is not None:
+            holder.close()
         first.stop(signal.SIGKILL)
         if second is not None:
             second.stop()
