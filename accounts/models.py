@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -124,6 +125,8 @@ class AuditEvent(models.Model):
         ROLE_REVOKED = "role_revoked", "Role revoked"
         SECTOR_CHANGED = "sector_changed", "Sector changed"
         PERIODS_CREATED = "periods_created", "Quarters created"
+        TOKEN_ISSUED = "token_issued", "API token issued"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
@@ -148,6 +151,62 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A key for the API (``Authorization: Token <key>``), for a trust's system or a script.
+
+    Only the SHA-256 digest of the key is stored: the key is shown once, when issued, and a
+    copy of the database signs no one in. ``prefix`` is the key's first characters, stored
+    plainly to find the row and to name the token on pages. Keys are 240 random bits, so a
+    fast digest is enough (a slow password hash would only slow every API call).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    prefix = models.CharField(max_length=8, unique=True)
+    digest = models.CharField(max_length=64)
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        return "Expired" if self.expires_at <= now else "Active"
+
+
+class SignInIdentity(models.Model):
+    """A user's account at an OpenID Connect provider: (issuer, subject) is the key that signs
+    them in by single sign-on (accounts.sso); the email is never the key."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="one_subject_per_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"
 
 
 # Direct foreign-key object permissions (django-guardian): one indexed table per scope node,

@@ -122,3 +122,26 @@ class SessionLimits:
                 if now - float(request.session.get(SEEN_AT, 0)) >= SEEN_RESOLUTION:
                     request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front, the
+    address the outermost trusted proxy saw (X-Forwarded-For read from the right, so a client
+    cannot choose its address by sending the header itself). One answer for the sign-in
+    throttle (AXES_CLIENT_IP_CALLABLE) and the audit log."""
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    return forwarded[-hops] if len(forwarded) >= hops else remote
+
+
+def sign_in_name(request: HttpRequest, credentials: dict[str, object] | None) -> str:
+    """The account a sign-in names, as the throttle counts it: emails in any case are one."""
+    name = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(name).strip().lower()

@@ -12,7 +12,9 @@ production profile passes ``manage.py check --deploy`` without warnings.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -38,7 +40,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEB
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site, for national admins who are staff only (accounts.admin_site).
+    "accounts.admin_site.NationalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,7 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Failed sign-ins and API tokens counted per (account, client IP): lockout and cool-off.
+    "axes",
+    "mozilla_django_oidc",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,12 +78,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signs out sessions idle too long or past the absolute limit, before any view sees them.
     "oversight.security.SessionLimits",
+    # The request the audit log describes (ip, path), and denials and exports as they answer.
+    "accounts.audit.AuditTrail",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Near the end, so it sees the answer of the view (and of Django's DEBUG error pages) first.
     "oversight.middleware.BrandedErrorPages",
     # Domain errors a page did not handle become their 404/403/409 page with the reason.
     "oversight.pages.DomainErrorMiddleware",
+    # Last: a sign-in refused for too many failures becomes the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oversight.urls"
@@ -114,6 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in from a (account, client IP) locked out for failures.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -167,7 +178,7 @@ MEDIA_URL = "media/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a bad token then gets 401 with a WWW-Authenticate challenge.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -252,12 +263,74 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Oversight <oversight@nhs.inva
 # Where emails point their links: the site as users reach it.
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-LOGGING = {
+# API tokens (accounts.tokens): stored as a digest, shown once, valid this many days.
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures from one client IP for
+# one account (or one client IP's bad API tokens), that pair is refused for the cool-off. The
+# admin site signs in through the same backends, so the same counts hold there.
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = envint("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "oversight.security.sign_in_name"
+AXES_CLIENT_IP_CALLABLE = "oversight.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False  # the audit log says it, once, as JSON
+# How many proxies in front of the app append to X-Forwarded-For (0: none, use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Single sign-on by OpenID Connect (NHS CIS2, Entra ID), off unless OIDC_RP_CLIENT_ID is set.
+# Users are found by (issuer, subject) (accounts.sso); roles still come from role assignments.
+OIDC_RP_CLIENT_ID = envstr("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = envsecret("OIDC_RP_CLIENT_SECRET") if OIDC_ENABLED else ""
+OIDC_OP_ISSUER = envstr("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = envstr("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = envstr("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = envstr("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = envstr("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = envstr("OIDC_RP_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = envstr("OIDC_PROVIDER_NAME", "your NHS account")
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("accounts.sso.IssuerSubjectBackend")
+
+# The audit log: one JSON line per security event (sign-ins, failures, lockouts, denials,
+# uploads, decisions, exports, token and role changes) on the "oversight.audit" logger, to
+# stdout, and to AUDIT_LOG_FILE as well when it is set (accounts.audit.audit_log).
+AUDIT_LOG_FILE = envstr("AUDIT_LOG_FILE", "")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "oversight.jsonlog.JsonLines"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "audit": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "oversight.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+        # Its own lines repeat what the audit log says of each failure and lockout.
+        "axes": {"level": "ERROR"},
+    },
 }
+if AUDIT_LOG_FILE:
+    LOGGING["handlers"]["audit_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": AUDIT_LOG_FILE,
+        "formatter": "json",
+    }
+    LOGGING["loggers"]["oversight.audit"]["handlers"].append("audit_file")
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)

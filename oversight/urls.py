@@ -1,7 +1,6 @@
 """Root URLs: the composition root, so it may name every app."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -42,8 +41,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("roles/", views.role_policy, name="role-policy"),
     path("help/<slug:slug>/", views.info_page, name="info-page"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing in and out, single sign-on and API tokens (named by string: accounts sits above).
+    path("accounts/", include("accounts.urls")),
     path("organisations/", views.directory, name="directory"),
     path("organisations/regions/<str:code>/", views.region_detail, name="region-detail"),
     path("organisations/systems/<str:code>/", views.system_detail, name="system-detail"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from accounts.audit import Event, audit_log
 from accounts.models import User
 from metrics.returns.file import FORBIDDEN_CONTROL
 from metrics.returns.xlsxsafe import archive_problem
@@ -144,6 +145,7 @@ def document_add(*, case: Case, upload: Upload, user: User) -> CaseDocument:
         content=upload.content,
         uploaded_by=user,
     )
+    audit_log(Event.UPLOAD, user=user, obj=f"case_document:{document.pk}", case=case.pk)
     on = f" for “{upload.action.title}”" if upload.action else ""
     case_event(
         case,

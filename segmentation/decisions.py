@@ -24,6 +24,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import Event, audit_log
 from accounts.models import User
 from accounts.roles import DECIDE_SEGMENT
 from accounts.scope import can
@@ -271,6 +272,14 @@ def decision_send_back(*, decision: SegmentDecision, reason: str, user: User) ->
 
 
 def _audit(decision: SegmentDecision, action: str, user: User, **detail: object) -> None:
+    audit_log(
+        Event.DECISION,
+        user=user,
+        obj=f"segment_decision:{decision.pk}",
+        action=action,
+        segment=decision.segment,
+        state=decision.state,
+    )
     SegmentationEvent.objects.create(
         action=action,
         actor=user,

@@ -13,6 +13,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import Event, audit_log
 from accounts.models import User
 from accounts.roles import PUBLISH_SEGMENTATION
 from accounts.scope import regions_visible_to
@@ -112,6 +113,13 @@ def publication_publish(
     ids = [d.pk for d in status.ready]
     SegmentDecision.objects.filter(pk__in=ids, state=DecisionState.CONFIRMED).update(
         state=DecisionState.PUBLISHED, publication=publication
+    )
+    audit_log(
+        Event.DECISION,
+        user=user,
+        obj=f"publication:{publication.pk}",
+        action=SegmentationEvent.Action.PUBLISHED,
+        decisions=ids,
     )
     SegmentationEvent.objects.create(
         action=SegmentationEvent.Action.PUBLISHED,

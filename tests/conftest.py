@@ -6,15 +6,20 @@ and CCG CA1; A2 holds TA3. Region B (Y92) has system B1 with trust TB1.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import hypothesis
 import pytest
+from django.test import Client, RequestFactory
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.scope import role_grant
+from oversight.jsonlog import JsonLines
 from oversight.models import Organisation, OrganisationKind, Region, Sector, System
 from tests.factories import OrganisationFactory, RegionFactory, SystemFactory, UserFactory
 
@@ -27,6 +32,14 @@ hypothesis.settings.register_profile(
     "oversight", suppress_health_check=[hypothesis.HealthCheck.too_slow], deadline=None
 )
 hypothesis.settings.load_profile("oversight")
+
+
+def password_login(client: Client, username: str, password: str = PASSWORD) -> bool:
+    """``client.login`` through every backend: django-axes' comes first and needs the request
+    whose address it counts (a page's sign-in passes it; the test client's does not)."""
+    return client.login(
+        request=RequestFactory().post("/accounts/login/"), username=username, password=password
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,6 +141,36 @@ def cast_build(registry: Registry) -> Cast:
 @pytest.fixture
 def cast(registry: Registry) -> Cast:
     return cast_build(registry)
+
+
+# --- The audit log, as the JSON lines it writes -------------------------------------------------
+
+
+class AuditLines(logging.Handler):
+    """Each record of the "oversight.audit" logger, formatted as settings format it and read
+    back: the lines a deployment writes, as dicts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonLines())
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        return [line for line in self.lines if line["event"] == event]
+
+
+@pytest.fixture
+def audit_lines() -> Iterator[AuditLines]:
+    handler = AuditLines()
+    logger = logging.getLogger("oversight.audit")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
 
 
 # --- A real Celery worker, shared by the tests marked `worker` ---------------------------------

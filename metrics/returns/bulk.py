@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import Event, audit_log
 from accounts.models import User
 from metrics.models.catalogue import FrameworkEdition, Period
 from metrics.models.returns import Reopening, Return
@@ -108,6 +109,13 @@ def returns_bulk_upload(
         bodies=sum(1 for s in stored if s.created),
         values=sum(s.version.value_count for s in stored if s.created),
         identical=sum(1 for s in stored if not s.created),
+    )
+    audit_log(
+        Event.UPLOAD,
+        user=user,
+        obj=file_name,
+        bulk=True,
+        versions=[s.version.pk for s in stored if s.created],
     )
     report.warnings = {
         rows.code: result.warnings

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from accounts.audit import Event, audit_log
 from accounts.models import User
 from accounts.roles import SUBMIT_RETURN
 from metrics.models.catalogue import FrameworkEdition, Period
@@ -117,6 +118,7 @@ def return_upload(
     require_uploadable(return_record, period)
     preview = _preview(organisation, period, edition, file_name, content, user)
     if preview.duplicate_of is not None:
+        _audit_upload(preview.duplicate_of, user, file_name, created=False)
         return preview.duplicate_of, False
     if preview.blocking:
         raise ReturnRejected(preview.result.findings)
@@ -126,7 +128,18 @@ def return_upload(
         submissions=[Submission(organisation, file_name, content, preview.result)],
         user=user,
     )
+    _audit_upload(stored.version, user, file_name, created=stored.created)
     return stored.version, stored.created
+
+
+def _audit_upload(version: ReturnVersion, user: User, file_name: str, *, created: bool) -> None:
+    audit_log(
+        Event.UPLOAD,
+        user=user,
+        obj=f"return_version:{version.pk}",
+        file=file_name,
+        stored="new version" if created else "identical to the stored version",
+    )
 
 
 @transaction.atomic

@@ -1,20 +1,21 @@
-"""The operators' bootstrap commands: `grant_role EMAIL ROLE SCOPE_CODE` and `api_token EMAIL`."""
+"""The operators' bootstrap commands: `grant_role EMAIL ROLE SCOPE_CODE` and `api_token`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
-from accounts.models import RoleAssignment, User
+from accounts.models import ApiToken, AuditEvent, RoleAssignment, User
 from accounts.roles import Level, Role
 from accounts.scope import organisations_visible_to
-from tests.conftest import Cast, Registry
+from tests.conftest import Cast, Registry, password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -125,26 +126,31 @@ def test_a_user_without_a_password_cannot_log_in(registry: Registry) -> None:
 
     response = Client().post("/accounts/login/", {"username": "nopass@nhs.test", "password": ""})
     assert response.status_code == 200
-    assert not Client().login(username="nopass@nhs.test", password="anything")
+    assert not password_login(Client(), "nopass@nhs.test", "anything")
 
 
 # --- api_token ---------------------------------------------------------------------------------
 
 
-def refused(response: Response) -> bool:
+def refused(response: Response, detail: str = "Invalid token.") -> bool:
     # 401 with a challenge: token authentication is listed first in settings.
     return (
         response.status_code == 401
-        and response.data == {"detail": "Invalid token."}
+        and response.data == {"detail": detail}
         and response["WWW-Authenticate"] == "Token"
     )
 
 
-def test_api_token_prints_a_token_that_authenticates_within_the_users_scope(cast: Cast) -> None:
-    key = run("api_token", "submitter.a1@nhs.test")
+def test_api_token_issue_prints_a_key_that_authenticates_within_the_users_scope(
+    cast: Cast,
+) -> None:
+    key = run("api_token", "issue", "submitter.a1@nhs.test", "--name", "warehouse")
 
-    assert len(key) == 40
-    assert Token.objects.get(user=cast.submitter).key == key
+    token = ApiToken.objects.get(user=cast.submitter)
+    assert len(key) == 48
+    assert (token.prefix, token.name) == (key[:8], "warehouse")
+    assert key not in token.digest  # only its digest is stored
+    assert token.expires_at.date() == (timezone.now() + timedelta(days=90)).date()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/organisations/")
@@ -154,7 +160,7 @@ def test_api_token_prints_a_token_that_authenticates_within_the_users_scope(cast
 
 
 def test_a_regional_token_sees_the_region(cast: Cast) -> None:
-    key = run("api_token", "LEAD.A@nhs.test")  # the email in any case
+    key = run("api_token", "issue", "LEAD.A@nhs.test")  # the email in any case
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -162,35 +168,42 @@ def test_a_regional_token_sees_the_region(cast: Cast) -> None:
     assert codes == {"QA1", "QA2", "RA1", "RA2", "RA3", "0A1"}
 
 
-def test_api_token_prints_the_same_token_until_rotated(cast: Cast) -> None:
-    first = run("api_token", "submitter.a1@nhs.test")
-    assert run("api_token", "submitter.a1@nhs.test") == first
+def test_api_token_list_and_revoke(cast: Cast) -> None:
+    first = run("api_token", "issue", "submitter.a1@nhs.test", "--days", "7")
+    second = run("api_token", "issue", "submitter.a1@nhs.test")
 
-    rotated = run("api_token", "submitter.a1@nhs.test", "--rotate")
+    assert (
+        run("api_token", "revoke", first[:8] + "…")
+        == f"Revoked {first[:8]}… of submitter.a1@nhs.test"
+    )
 
-    assert rotated != first
-    assert Token.objects.filter(user=cast.submitter).count() == 1
+    listing = run("api_token", "list", "submitter.a1@nhs.test").splitlines()
+    assert [line.split()[:3] for line in listing] == [
+        [second[:8], "submitter.a1@nhs.test", "Active"],
+        [first[:8], "submitter.a1@nhs.test", "Revoked"],
+    ]
     old, new = APIClient(), APIClient()
     old.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    new.credentials(HTTP_AUTHORIZATION=f"Token {rotated}")
-    assert refused(old.get("/api/v1/organisations/"))
+    new.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert old.get("/api/v1/organisations/").status_code == 401
     assert new.get("/api/v1/organisations/").status_code == 200
+    assert AuditEvent.objects.filter(action="token_revoked", subject=cast.submitter).count() == 1
 
 
 def test_a_wrong_token_is_refused(cast: Cast) -> None:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 48)
     assert refused(client.get("/api/v1/organisations/"))
 
 
 def test_api_token_for_an_unknown_email_is_refused(registry: Registry) -> None:
     with pytest.raises(CommandError) as caught:
-        run("api_token", "nobody@nhs.test")
+        run("api_token", "issue", "nobody@nhs.test")
 
     assert str(caught.value) == "No user has the email nobody@nhs.test; grant them a role first"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_login_email_is_case_insensitive(registry: Registry) -> None:
     run("grant_role", "Mixed.Case@nhs.test", Role.OBSERVER, "Y91", "--password", "a-long-password")
-    assert Client().login(username="MIXED.case@NHS.test", password="a-long-password")
+    assert password_login(Client(), "MIXED.case@NHS.test", "a-long-password")

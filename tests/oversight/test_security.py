@@ -10,11 +10,11 @@ import time
 import pytest
 from django.conf import settings
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import token_issue
 from oversight.security import SEEN_AT, SIGNED_IN_AT
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast, password_login
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,8 @@ def test_a_signed_in_page_is_not_stored(cast: Cast) -> None:
 
 def test_an_api_answer_to_a_token_is_not_stored(cast: Cast) -> None:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.lead_a).key}")
+    _token, key = token_issue(user=cast.lead_a, issued_by=None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/regions/")
     assert response.status_code == 200
     assert not_stored(response)
@@ -79,7 +80,7 @@ def test_the_session_cookie_lasts_as_long_as_the_idle_limit() -> None:
 def test_signing_in_stamps_the_session(cast: Cast) -> None:
     before = time.time()
     client = Client()
-    assert client.login(username=cast.lead_a.email, password=PASSWORD)
+    assert password_login(client, cast.lead_a.email)
     assert client.session[SIGNED_IN_AT] == client.session[SEEN_AT] >= before
 
 

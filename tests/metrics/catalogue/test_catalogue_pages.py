@@ -19,7 +19,7 @@ from metrics.catalogue.loading import (
 )
 from metrics.catalogue.periods import periods_create
 from metrics.models.catalogue import CatalogueEvent, FrameworkEdition, Metric, Period
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast, password_login
 from tests.queries import assert_constant_queries, counted
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def loaded() -> None:
 
 def client_for(user: User) -> Client:
     client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
+    assert password_login(client, user.email)
     return client
 
 

@@ -22,7 +22,7 @@ from metrics.models.returns import Return, ReturnDraft, ReturnState, ReturnVersi
 from metrics.returns.review import return_accept, return_sign_off
 from metrics.returns.upload import return_upload
 from oversight.models import OrganisationKind
-from tests.conftest import PASSWORD, Cast, Registry
+from tests.conftest import Cast, Registry, password_login
 from tests.factories import OrganisationFactory, UserFactory
 from tests.metrics.factories import csv_file, full_rows, quarter, window
 from tests.queries import assert_constant_queries, counted
@@ -66,7 +66,7 @@ def world(registry: Registry, cast: Cast) -> World:
 
 def client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert password_login(client, user.email)
     return client
 
 

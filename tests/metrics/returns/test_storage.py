@@ -23,7 +23,7 @@ from metrics.returns.policy import ReturnActionRefused
 from metrics.returns.review import return_accept, return_sign_off
 from metrics.returns.upload import return_upload
 from oversight.models import Organisation
-from tests.conftest import PASSWORD, Cast, Registry
+from tests.conftest import Cast, Registry, password_login
 from tests.factories import UserFactory
 from tests.metrics.factories import HEADER, full_rows, quarter
 
@@ -192,7 +192,7 @@ def test_each_history_opens_as_a_page_and_in_the_api(world: dict, cast: Cast) ->
     singly(world, cast, quarter_file(world, a1, wild=1000.0))
     in_bulk(world, cast, quarter_file(world, a3, wild=1000.0))
     page = Client()
-    assert page.login(username=cast.lead_a.email, password=PASSWORD)
+    assert password_login(page, cast.lead_a.email)
     api = APIClient()
     api.force_authenticate(cast.lead_a)
     for body, file_name in ((a1, "RA1.csv"), (a3, "RA3 from national.csv")):
