@@ -17,12 +17,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue
 from metrics.catalogue.editions import edition_for
 from metrics.catalogue.loading import load_builtin_catalogues
 from metrics.models.returns import Finding, Return, ReturnDraft, ReturnVersion, Value
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast, password_login
 from tests.metrics.factories import quarter
 from tests.metrics.returns.test_returns_pages import error_summary
 
@@ -69,7 +69,7 @@ def post_body(client: Client, url: str, body: bytes, **headers: str):
 
 def signed_in(user) -> Client:
     client = Client(enforce_csrf_checks=True)  # as a browser: CSRF checked, which reads POST
-    assert client.login(username=user.email, password=PASSWORD)
+    assert password_login(client, user.email)
     return client
 
 
@@ -131,17 +131,13 @@ def test_a_62_mb_post_to_the_api_is_413_unread_in_the_shape_of_every_refusal(
 
 
 def test_an_api_caller_by_token_who_sees_nothing_gets_404_unread(cast: Cast, page_url: str) -> None:
-    token = Token.objects.create(user=cast.outsider)
-    response, read, _ = post_body(
-        Client(), API_UPLOAD, BIG_BODY, HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    _token, key = token_issue(user=cast.outsider, issued_by=None)
+    response, read, _ = post_body(Client(), API_UPLOAD, BIG_BODY, HTTP_AUTHORIZATION=f"Token {key}")
     assert (response.status_code, response.json()) == (404, {"detail": "No such organisation."})
     assert read == 0
     # A submitter's token: the size is what is refused.
-    token = Token.objects.create(user=cast.submitter)
-    response, read, _ = post_body(
-        Client(), API_UPLOAD, BIG_BODY, HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    _token, key = token_issue(user=cast.submitter, issued_by=None)
+    response, read, _ = post_body(Client(), API_UPLOAD, BIG_BODY, HTTP_AUTHORIZATION=f"Token {key}")
     assert (response.status_code, read) == (413, 0)
     # Anonymous: the size limit still holds for every route.
     response, read, _ = post_body(Client(), API_UPLOAD, BIG_BODY)
