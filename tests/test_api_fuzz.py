@@ -60,7 +60,7 @@ def wsgi_app() -> Iterator[object]:
 def token_of(email: str) -> str:
     """The user's API token, made the way a deployment makes it (`manage.py api_token`)."""
     out = StringIO()
-    call_command("api_token", email, stdout=out)
+    call_command("api_token", "issue", email, stdout=out)
     return out.getvalue().strip()
 
 
