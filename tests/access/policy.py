@@ -157,6 +157,12 @@ PAGES: dict[str, Entry] = {
     "info-page": Entry(lambda s: {"slug": "privacy"}, signed_in=False),
     "login": PUBLIC,
     "logout": Entry(get=POST_ONLY, signed_in=False),
+    # A user's own API tokens (tests/accounts/test_tokens.py: someone else's is 404).
+    "api-tokens": SIGNED,
+    "api-token-revoke": Entry(lambda s: {"pk": NONE}, nobody, get=POST_ONLY),
+    # Single sign-on: 404 to everyone while OIDC is not set up (tests/accounts/test_sso.py).
+    "oidc_authentication_init": Entry(get=404, signed_in=False),
+    "oidc_authentication_callback": Entry(get=404, signed_in=False),
     "directory": SIGNED,
     "region-detail": Entry(region, in_region),
     "system-detail": Entry(system, sees_system),

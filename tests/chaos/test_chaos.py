@@ -284,12 +284,12 @@ def schema_copied(own: OwnPostgres) -> None:
 
 SIGNED_IN = (
     "from django.test import Client\n"
-    "from rest_framework.authtoken.models import Token\n"
     "from accounts.models import User\n"
+    "from accounts.tokens import token_issue\n"
     "user = User.objects.create_user(email='chaos@nhs.test', password='not-used-chaos-1')\n"
     "client = Client()\n"
     "client.force_login(user)\n"
-    "print(client.cookies['sessionid'].value, Token.objects.create(user=user).key)\n"
+    "print(client.cookies['sessionid'].value, token_issue(user=user, issued_by=None)[1])\n"
 )
 
 
