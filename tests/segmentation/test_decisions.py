@@ -13,7 +13,7 @@ from segmentation.notifications import notifications_email
 from segmentation.publication import publication_publish, publication_status
 from segmentation.signals import decision_confirmed, decision_sent_back, segmentation_published
 from segmentation.system_views import system_view_record, views_request
-from tests.conftest import Cast, Registry
+from tests.conftest import AuditLines, Cast, Registry
 from tests.metrics.results_data import Picture
 
 pytestmark = pytest.mark.django_db
@@ -438,3 +438,18 @@ def test_a_failed_email_is_retried_not_lost(picture: Picture, cast: Cast, lead_a
     with pytest.raises(OSError, match="SMTP down"):
         notifications_email(event=event)
     assert Notification.objects.get(event=event).emailed_at is None  # claim undone
+
+
+def test_each_step_of_a_decision_is_a_line_of_the_audit_log(
+    picture: Picture, cast: Cast, lead_a2, audit_lines: AuditLines
+) -> None:
+    decision = record(picture, cast.lead_a)
+    decision_confirm(decision=decision, user=lead_a2)
+
+    assert [
+        (line["user"], line["object"], line["detail"]["action"])
+        for line in audit_lines.events("decision")
+    ] == [
+        (cast.lead_a.pk, f"segment_decision:{decision.pk}", "decision_recorded"),
+        (lead_a2.pk, f"segment_decision:{decision.pk}", "decision_confirmed"),
+    ]

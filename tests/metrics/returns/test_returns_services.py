@@ -47,7 +47,7 @@ from metrics.returns.review import (
 from metrics.returns.upload import draft_create, draft_submit, return_preview, return_upload
 from oversight.errors import InputRejected, NotFound, NotPermitted
 from oversight.models import Organisation
-from tests.conftest import Cast, Registry
+from tests.conftest import AuditLines, Cast, Registry
 from tests.factories import OrganisationFactory, UserFactory
 from tests.metrics.factories import csv_file, full_rows, quarter, window
 from tests.queries import assert_constant_queries, counted
@@ -691,3 +691,18 @@ def test_completeness_leaves_out_bodies_closed_before_the_quarter(world: World) 
     closed.save()
     report = completeness(user=world.cast.lead_a, period=world.period, edition=world.edition)
     assert report.totals.expected == 5
+
+
+def test_an_upload_is_a_line_of_the_audit_log(world: World, audit_lines: AuditLines) -> None:
+    version, _ = world.upload(world.file(), name="Q3 return.csv")
+    same, created = world.upload(world.file(), name="again.csv")
+
+    assert (same, created) == (version, False)
+    assert [
+        (line["user"], line["object"], line["outcome"], line["detail"]["file"])
+        for line in audit_lines.events("upload")
+    ] == [
+        (world.cast.submitter.pk, f"return_version:{version.pk}", "success", "Q3 return.csv"),
+        (world.cast.submitter.pk, f"return_version:{version.pk}", "success", "again.csv"),
+    ]
+    assert audit_lines.events("upload")[1]["detail"]["stored"] == "identical to the stored version"
