@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from oversight.env import (
     env_file_load,
@@ -304,7 +305,12 @@ if OIDC_ENABLED:
 # The audit log: one JSON line per security event (sign-ins, failures, lockouts, denials,
 # uploads, decisions, exports, token and role changes) on the "oversight.audit" logger, to
 # stdout, and to AUDIT_LOG_FILE as well when it is set (accounts.audit.audit_log).
+# AUDIT_LOG_STREAM: "stdout" (the default: a container's log), "stderr" (keeps a command's own
+# output, e.g. `api_token issue`'s key, alone on stdout) or "none" (the file only).
 AUDIT_LOG_FILE = envstr("AUDIT_LOG_FILE", "")
+AUDIT_LOG_STREAM = envstr("AUDIT_LOG_STREAM", "stdout")
+if AUDIT_LOG_STREAM not in {"stdout", "stderr", "none"}:
+    raise ImproperlyConfigured("AUDIT_LOG_STREAM must be stdout, stderr or none")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -314,8 +320,10 @@ LOGGING: dict[str, Any] = {
         "audit": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "stream": "ext://sys.stdout",
-        },
+            "stream": f"ext://sys.{AUDIT_LOG_STREAM}",
+        }
+        if AUDIT_LOG_STREAM != "none"
+        else {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {

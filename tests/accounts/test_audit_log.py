@@ -105,7 +105,10 @@ def test_every_audit_record_is_a_line_too(cast: Cast, audit_lines: AuditLines) -
     assert line["detail"]["change"] == event.detail
 
 
-def test_the_deployment_writes_the_lines_to_stdout_and_to_the_audit_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_the_deployment_writes_the_lines_to_its_stream_and_to_the_audit_file(
+    tmp_path: Path, stream: str
+) -> None:
     """The settings as a deployment loads them, in a process of their own."""
     audit_file = tmp_path / "audit.jsonl"
     env = {
@@ -115,6 +118,7 @@ def test_the_deployment_writes_the_lines_to_stdout_and_to_the_audit_file(tmp_pat
         "SECRET_KEY": "a-test-key-" + "x" * 50,
         "DATABASE_URL": "sqlite:///" + str(tmp_path / "unused.sqlite3"),
         "AUDIT_LOG_FILE": str(audit_file),
+        "AUDIT_LOG_STREAM": stream,
     }
     probe = "from accounts.audit import audit_log; audit_log('probe', obj='x', n=1)"
     done = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
@@ -127,7 +131,9 @@ def test_the_deployment_writes_the_lines_to_stdout_and_to_the_audit_file(tmp_pat
         check=True,
     )
 
-    [printed] = [json.loads(line) for line in done.stdout.splitlines()]
+    output = {"stdout": done.stdout, "stderr": done.stderr}
+    assert output.pop({"stdout": "stderr", "stderr": "stdout"}[stream]).strip() == ""
+    [printed] = [json.loads(line) for line in output[stream].splitlines()]
     [written] = [json.loads(line) for line in audit_file.read_text().splitlines()]
     assert printed == written
     assert {k: written[k] for k in ("event", "user", "ip", "path", "object", "outcome")} == {
