@@ -40,6 +40,7 @@ KEYWORD = "Token"
 TOKEN_ACCOUNT = "(api token)"  # noqa: S105  (an account name in the throttle, not a secret)
 # Writing last_used_at on each call would add a write to every read; once a minute says enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+REFUSAL = "oversight_token_refusal"  # the request's attribute: why its token was refused
 
 
 class TokenRefused(Exception):
@@ -169,12 +170,18 @@ class ApiTokenAuthentication(BaseAuthentication):
         if len(header) != 2:
             raise AuthenticationFailed("Invalid token header: send `Authorization: Token <key>`.")
         http = _http_request(request)
+        # Asked twice in one request (oversight.uploads.BodyGuard asks before the view does):
+        # a refusal is counted once.
+        refusal = getattr(http, REFUSAL, None)
+        if refusal is not None:
+            raise AuthenticationFailed(refusal)
         credentials = {"username": TOKEN_ACCOUNT}
         if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(http, credentials):
             raise TokensLockedOut(lockout_message())
         try:
             token = token_authenticate(header[1].decode(errors="replace"))
         except TokenRefused as refused:
+            setattr(http, REFUSAL, str(refused))
             # Counted by django-axes and written to the audit log by their receivers.
             user_login_failed.send(
                 sender=type(self), credentials=credentials, request=http, reason=str(refused)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.apps import apps as django_apps
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -168,3 +171,43 @@ def test_bad_tokens_from_one_address_are_locked_out_for_the_cool_off(
     # After the cool-off the address may try again.
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
     assert api(key, ip="10.6.6.6").get("/api/v1/regions/").status_code == 200
+
+
+def test_the_migration_moves_old_plain_keys_to_digests(cast: Cast) -> None:
+    """accounts 0003 on a database that had rest_framework.authtoken: each plain key becomes an
+    ApiToken stored as a digest, valid 90 days and still signing its user in; the plain key is
+    deleted."""
+    moved = importlib.import_module("accounts.migrations.0003_api_tokens_sso")
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id bigint, "
+            "created timestamp with time zone)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, %s, now())", [old_key, cast.submitter.pk]
+        )
+
+    with connection.schema_editor() as editor:
+        moved.move_authtoken_keys(django_apps, editor)
+
+    token = ApiToken.objects.get()
+    assert (token.user, token.prefix, token.digest) == (
+        cast.submitter,
+        "01234567",
+        key_digest(old_key),
+    )
+    assert (token.expires_at - timezone.now()).days in (89, 90)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone() == (0,)
+    assert api(old_key).get("/api/v1/organisations/").status_code == 200
+
+
+def test_a_bad_token_on_an_upload_counts_once(cast: Cast, audit_lines: AuditLines) -> None:
+    """The upload's body guard asks the token before the view does: one failure, not two."""
+    response = api("0" * 48).post("/api/v1/returns/upload/", {}, format="multipart")
+
+    assert response.status_code == 401
+    assert len(audit_lines.events("login_failed")) == 1
+    assert AccessAttempt.objects.get().failures_since_start == 1
