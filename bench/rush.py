@@ -12,7 +12,8 @@ run and proposals (the pages the regions browse), opens a quarter of the next ye
 by default, `--quarter N` another: each rush needs one nobody has submitted; SOF 2021/22's
 catalogue) for upload, and for 200 trusts gives a submitter and an approver, for each
 region an analyst who accepts and four or five leads and analysts who browse (30), through
-`manage.py grant_role` and `api_token`; browsers get a signed-in session as a login would make.
+`manage.py grant_role` and `api_token issue`; browsers get a signed-in session as a login would
+make.
 Each trust's return file (every metric that applies to it, synthetic values inside the valid
 ranges) is written beside the plan. `check` counts what the rush stored: versions per return
 (each upload exactly once), states, and when the last run finished after the last upload.
@@ -46,7 +47,7 @@ def _command(*args: str) -> str:
 def _grant(email: str, role: str, scope: str) -> str:
     """The user, made and given the role as `manage.py grant_role` does; their API token."""
     _command("grant_role", email, role, scope)
-    return _command("api_token", email)
+    return _command("api_token", "issue", email)
 
 
 def _session(email: str) -> str:
