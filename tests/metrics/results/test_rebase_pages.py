@@ -64,6 +64,7 @@ def test_the_form_refuses_bad_input_in_its_error_summary_and_writes_nothing(
     assert "There is a problem" in words
     assert "Choose the quarter the new process starts from." in words
     assert "Say why the process changed." in words
+    assert "{#" not in words  # no template comment written out on the form
     assert not SpcRebase.objects.exists()
 
 
