@@ -337,7 +337,7 @@ def gunicorn(django_db_setup: None) -> Iterator[int]:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60
             while not answers(port):
                 if server.poll() is not None or time.monotonic() > deadline:
                     server.kill()
@@ -352,11 +352,14 @@ def gunicorn(django_db_setup: None) -> Iterator[int]:
 
 
 def answers(port: int) -> bool:
+    """Whether the app itself answers: gunicorn's master listens before its worker has loaded
+    Django, so an open port is not yet a server (compose's start_period is for that boot)."""
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as connection:
+            connection.sendall(b"HEAD / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return connection.recv(12).startswith(b"HTTP/")
     except OSError:
         return False
-    return True
 
 
 def healthcheck(port: int, script: str | None = None) -> subprocess.CompletedProcess[str]:
