@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from django.urls import reverse
 
 from metrics.calculation.runs import calculation_request
 from metrics.models.calculation import CurrentRun
 from metrics.models.returns import Return, ReturnVersion
-from metrics.returns.signals import version_accepted
+from metrics.returns.signals import FollowUp, version_accepted
 from oversight.models import Organisation
 from oversight.signals import peer_group_changed
 
@@ -18,12 +19,20 @@ from oversight.signals import peer_group_changed
 @receiver(version_accepted, dispatch_uid="metrics.calculation.request_after_acceptance")
 def request_after_acceptance(
     sender: object, *, return_record: Return, version: ReturnVersion, **kwargs: Any
-) -> None:
-    """Record a pending run of the quarter in the accepting transaction (sent on commit)."""
-    calculation_request(
+) -> FollowUp:
+    """Record a pending run of the quarter in the accepting transaction (sent on commit); the
+    acceptance says which run it started and links to it."""
+    run = calculation_request(
         period=return_record.period,
         edition=return_record.edition,
         reason=f"Accepted {return_record.organisation.ods_code} v{version.number}",
+    )
+    return FollowUp(
+        kind="calculation_run",
+        id=run.pk,
+        label=f"Calculation run {run.pk}",
+        url=reverse("run-detail", args=[run.pk]),
+        api_url=reverse("api-run-detail", args=[run.pk]),
     )
 
 

@@ -1,4 +1,5 @@
-"""Reading one cell of a return: numbers, dates, NHS numbers; and the history outlier score.
+"""Reading one cell of a return: numbers, dates, NHS numbers. (The history outlier rule is
+``metrics.engine.outliers``.)
 
 Plain text in, plain values out (or ``CellError`` with a code and a plain-English detail), so
 ``metrics.validation_rules`` can say what is wrong without knowing how the file was read.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 # A plain decimal number, or one with commas between thousands ("1,234.5").
@@ -25,11 +24,6 @@ UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: 00:00(?::00)?)?")
 # Ten digits, optionally spaced 3-3-4, not part of a longer number or a decimal ("9434765919.0",
 # as a spreadsheet may write a number, still counts).
 NHS_NUMBER = re.compile(r"(?<![\d.,])(\d{3}) ?(\d{3}) ?(\d{4})(?:\.0+)?(?!\d|[.,]\d)")
-
-# Modified z-score (Iglewicz and Hoaglin 1993, see ``modified_z_score``).
-Z_FACTOR = 0.6745
-Z_THRESHOLD = 3.5
-MIN_HISTORY = 6
 
 
 class CellError(Exception):
@@ -178,34 +172,3 @@ def holds_nhs_number(text: str) -> bool:
     except CellError:
         return False
     return number.is_integer() and is_nhs_number(f"{int(number):d}")
-
-
-def modified_z_score(value: float, history: Sequence[float]) -> tuple[float, float] | None:
-    """(score, median) of ``value`` against ``history``, or None when it cannot be judged.
-
-    Iglewicz, B. and Hoaglin, D. C. (1993) "How to Detect and Handle Outliers", ASQC Basic
-    References in Quality Control, vol. 16: M = 0.6745 × (x − median) / MAD, where MAD is the
-    median of the absolute deviations from the median; |M| > 3.5 is a potential outlier. Needs
-    at least ``MIN_HISTORY`` past values; a MAD of 0 (a constant history) gives no score.
-    """
-    spread = history_spread(history)
-    return None if spread is None else score_against(value, spread)
-
-
-def history_spread(history: Sequence[float]) -> tuple[float, float] | None:
-    """(median, MAD) of a history, or None when it cannot judge a value (see
-    ``modified_z_score``): computed once per metric when several values meet one history."""
-    past = [point for point in history if math.isfinite(point)]
-    if len(past) < MIN_HISTORY:
-        return None
-    median = statistics.median(past)
-    mad = statistics.median(abs(point - median) for point in past)
-    if mad == 0 or not math.isfinite(mad):  # constant, or too extreme to judge
-        return None
-    return median, mad
-
-
-def score_against(value: float, spread: tuple[float, float]) -> tuple[float, float]:
-    """(score, median) of ``value`` against a history's (median, MAD)."""
-    median, mad = spread
-    return Z_FACTOR * (value - median) / mad, median

@@ -182,6 +182,7 @@ class ReturnEvent(models.Model):
         SENT_BACK = "sent_back", "Sent back"
         REOPENED = "reopened", "Reopened"
         VALUES_CHANGED = "values_changed", "Values changed"
+        SIGN_OFF_CANCELLED = "sign_off_cancelled", "Sign-off cancelled"
 
     return_record = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(

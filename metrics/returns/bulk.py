@@ -26,7 +26,13 @@ from metrics.models.returns import Reopening, Return
 from metrics.returns.context import FindingData, ValidationContext
 from metrics.returns.contexts import QuarterChecks, quarter_checks, submittable_codes
 from metrics.returns.file import RawRow, ReturnFile, read_return_file
-from metrics.returns.policy import ReturnActionRefused, ReturnRejected, upload_refusal
+from metrics.returns.policy import (
+    ReturnActionRefused,
+    ReturnRejected,
+    SignOffWouldBeCancelled,
+    require_sign_off_cancel_confirmed,
+    upload_refusal,
+)
 from metrics.returns.storage import Submission, versions_store
 from metrics.returns.validation import ValidationResult, validate_return
 from oversight.models import Organisation
@@ -79,9 +85,11 @@ def returns_bulk_upload(
     file_name: str,
     content: bytes,
     user: User,
+    cancel_sign_offs: bool = False,
 ) -> BulkReport:
     """Validate and store every body's return in one file. Raises FileRejected/ReturnRejected,
-    or ReturnActionRefused when a body's return cannot take a new version now."""
+    or ReturnActionRefused when a body's return cannot take a new version now — among them
+    SignOffWouldBeCancelled for a signed-off return, unless ``cancel_sign_offs``."""
     parsed = read_return_file(file_name, content)
     scope = submittable_codes(user)
     codes = {row.cells.get("organisation_code", "").strip().upper() for row in parsed.rows}
@@ -94,7 +102,7 @@ def returns_bulk_upload(
     if any(result.blocking for result in results):
         raise ReturnRejected(_national_findings(bodies, results, checks))
     with transaction.atomic():
-        _refuse_locked(bodies, period, edition)
+        _refuse_locked(bodies, period, edition, cancel_sign_offs)
         stored = versions_store(
             period=period,
             edition=edition,
@@ -141,20 +149,31 @@ def _national_findings(
     return sorted(findings, key=lambda f: (f.row is None, f.row or 0))
 
 
-def _refuse_locked(bodies: Iterable[BodyRows], period: Period, edition: FrameworkEdition) -> None:
-    """The window and state rule of every body's return, in two queries."""
+def _refuse_locked(
+    bodies: Iterable[BodyRows], period: Period, edition: FrameworkEdition, cancel_sign_offs: bool
+) -> None:
+    """The window and state rule of every body's return, in three queries. (A signed-off
+    return is refused without ``cancel_sign_offs`` even where its file is identical and would
+    make no new version: the flag is cheap to give, a silent cancellation is not.)"""
     wanted = [rows.body for rows in bodies if rows.body is not None]
     records = {
         r.organisation_id: r
-        for r in Return.objects.select_for_update().filter(
-            period=period, edition=edition, organisation__in=wanted
-        )
+        for r in Return.objects.select_for_update(of=("self",))
+        .filter(period=period, edition=edition, organisation__in=wanted)
+        .select_related("current_version__signed_off_by")
+        .defer("current_version__file_content")
     }
     reopenings = _active_reopenings(records.values())
     for body in wanted:
         refusal = upload_refusal(records.get(body.pk), period, reopenings.get(body.pk))
         if refusal:
             raise ReturnActionRefused(f"{body.ods_code}: {refusal}")
+        try:
+            require_sign_off_cancel_confirmed(records.get(body.pk), cancel_sign_offs)
+        except SignOffWouldBeCancelled as cancelling:
+            raise SignOffWouldBeCancelled(
+                f"{body.ods_code}: {cancelling.message} (--cancel-sign-offs)"
+            ) from None
 
 
 def _active_reopenings(records: Iterable[Return]) -> dict[int, Reopening]:

@@ -76,7 +76,8 @@ class ValidationContext:
     period_start: date  # the quarter
     period_end: date
     metrics: Mapping[str, MetricRule]  # the edition's catalogue by code
-    history: Mapping[str, Sequence[float]]  # code -> this body's accepted past values, any order
+    # code -> this body's accepted past values as (period end, value), any order
+    history: Mapping[str, Sequence[tuple[date, float]]]
     codes_in_scope: frozenset[str]  # organisation codes the uploader may submit for
     known_organisation_codes: frozenset[str]
 

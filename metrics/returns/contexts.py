@@ -26,7 +26,7 @@ from oversight.models import Organisation
 # figure against a service that has since changed.
 OUTLIER_HISTORY_YEARS = 3
 
-History = dict[str, list[float]]  # metric code -> the body's accepted values
+History = dict[str, list[tuple[date, float]]]  # metric code -> (period end, accepted value)
 
 
 def history_start(before: date) -> date:
@@ -39,7 +39,7 @@ def body_histories(
 ) -> dict[int, History]:
     """Each body's accepted values of the span before the quarter, in one query.
 
-    In no particular order: the outlier check reads a median and a spread.
+    In no particular order: the outlier check reads a median, a spread and the dates' span.
     """
     start = history_start(before)
     accepted = Return.objects.filter(
@@ -53,11 +53,11 @@ def body_histories(
     # three times as much on SQLite, and the demo reads this for every quarter it loads.
     rows = Value.objects.filter(
         version_id__in=accepted, period_end__lt=before, period_end__gte=start
-    ).values_list("organisation_id", "metric_id", "value")
+    ).values_list("organisation_id", "metric_id", "period_end", "value")
     codes = dict(Metric.objects.filter(edition=edition).values_list("id", "code"))
     histories: dict[int, History] = defaultdict(lambda: defaultdict(list))
-    for organisation_id, metric_id, value in rows:
-        histories[organisation_id][codes[metric_id]].append(value)
+    for organisation_id, metric_id, period_end, value in rows:
+        histories[organisation_id][codes[metric_id]].append((period_end, value))
     return histories
 
 

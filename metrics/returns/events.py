@@ -55,9 +55,15 @@ def event_description(event: ReturnEvent) -> str:
     if action == ReturnEvent.Action.JUSTIFIED:
         return f"Justified {len(detail.get('findings', {}))} warning(s) of {number}"
     if action == ReturnEvent.Action.SIGNED_OFF:
-        return f"Signed off {number}"
+        declared = f", declaring: {detail['declaration']}" if detail.get("declaration") else ""
+        return f"Signed off {number}{declared}"
     if action == ReturnEvent.Action.ACCEPTED:
-        return f"Accepted {number}"
+        started = [str(f.get("label", "")) for f in detail.get("started", [])]
+        return f"Accepted {number}" + (f"; started {', '.join(started)}" if started else "")
+    if action == ReturnEvent.Action.SIGN_OFF_CANCELLED:
+        by = f" (signed off by {detail['signed_off_by']})" if detail.get("signed_off_by") else ""
+        new = f"version {detail['by_version']}" if detail.get("by_version") else "a new version"
+        return f"Sign-off of {number}{by} cancelled by the upload of {new}"
     if action == ReturnEvent.Action.SENT_BACK:
         return f"Sent back {number}: {detail.get('reason', '')}"
     if action == ReturnEvent.Action.REOPENED:

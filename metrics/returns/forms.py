@@ -79,6 +79,35 @@ class ConfirmForm(forms.Form):
     carries the refusal message of the action, shown in the error summary."""
 
 
+class SignOffForm(forms.Form):
+    """The approver's declaration, its label the one text ``review.sign_off_declaration``
+    gives. Not required here: the sign-off itself refuses without it, on every route."""
+
+    declaration = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, declaration: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["declaration"].label = declaration
+
+
+class SubmitDraftForm(forms.Form):
+    """Submitting a previewed draft; over a signed-off return, the uploader confirms that the
+    new version cancels the sign-off (the upload itself refuses without it)."""
+
+    cancel_sign_off = forms.BooleanField(
+        required=False,
+        label="I understand that submitting this version cancels the sign-off",
+    )
+
+    def __init__(self, *args: Any, cancelling: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not cancelling:  # nothing to confirm: the form has no field to link errors to
+            del self.fields["cancel_sign_off"]
+
+    def confirms_cancel(self) -> bool:
+        return bool(self.cleaned_data.get("cancel_sign_off"))
+
+
 class JustifyForm(forms.Form):
     """One text box per warning of the current version still to justify."""
 

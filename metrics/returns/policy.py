@@ -87,10 +87,42 @@ def upload_refusal(
     return ""
 
 
+class SignOffWouldBeCancelled(ReturnActionRefused):
+    """A new version over a signed-off return cancels its sign-off: the uploader must say they
+    mean it first (the page's confirmation, the API's ``cancel_sign_off``, the bulk command's
+    ``--cancel-sign-offs``). Nothing was stored."""
+
+    code = "cancels_sign_off"
+
+
+def sign_off_cancelling(return_record: Return | None) -> str:
+    """What uploading a new version now would cancel, in words ("" when nothing): the one
+    warning the preview page, the API and the bulk upload all give."""
+    if return_record is None or return_record.state != ReturnState.SIGNED_OFF:
+        return ""
+    version = return_record.current_version
+    if version is None:
+        return ""
+    by = f" by {version.signed_off_by.email}" if version.signed_off_by else ""
+    return (
+        f"Version {version.number} of this return was signed off{by}. A new version cancels "
+        "that sign-off: the new version must be signed off again before the region can "
+        "accept it."
+    )
+
+
 def require_uploadable(return_record: Return | None, period: Period) -> None:
     refusal = upload_refusal(return_record, period, active_reopening(return_record))
     if refusal:
         raise ReturnActionRefused(refusal)
+
+
+def require_sign_off_cancel_confirmed(return_record: Return | None, confirmed: bool) -> None:
+    """A new version over a signed-off return only with the uploader's confirmation that it
+    cancels the sign-off (an identical file makes no version and cancels nothing)."""
+    cancelling = sign_off_cancelling(return_record)
+    if cancelling and not confirmed:
+        raise SignOffWouldBeCancelled(cancelling + " Confirm that you want to cancel it.")
 
 
 def current_version_of(return_record: Return) -> ReturnVersion:

@@ -5,6 +5,7 @@ again. Every state change is one transaction that writes the change and its audi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -26,7 +27,7 @@ from metrics.models.returns import (
 from metrics.returns.events import event_record
 from metrics.returns.policy import ReturnActionRefused, current_version_of, require_permission
 from metrics.returns.series import accepted_series_refresh
-from metrics.returns.signals import version_accepted
+from metrics.returns.signals import FollowUp, follow_ups, version_accepted
 from oversight.errors import InputRejected
 from oversight.models import Organisation
 
@@ -61,8 +62,19 @@ def findings_justify(
     return findings
 
 
+def sign_off_declaration(version: ReturnVersion, organisation: Organisation) -> str:
+    """What the approver declares by signing off: the one text the page shows and the audit
+    event records (the API's ``declaration`` field confirms the same)."""
+    return (
+        f"I confirm that version {version.number} of this return is complete and correct for "
+        f"{organisation.name}, and that each warning's justification is true."
+    )
+
+
 @transaction.atomic
-def return_sign_off(*, return_record: Return, user: User) -> Return:
+def return_sign_off(*, return_record: Return, user: User, declaration: bool) -> Return:
+    """Sign off the current version; ``declaration`` is the approver's confirmation of
+    ``sign_off_declaration`` (checked last, after every refusal the state gives)."""
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     require_permission(user, SIGN_OFF_RETURN, return_record.organisation, "sign off its returns")
     if return_record.state != ReturnState.SUBMITTED:
@@ -78,11 +90,20 @@ def return_sign_off(*, return_record: Return, user: User) -> Return:
         raise ReturnActionRefused(
             f"{unjustified} warning(s) need a justification before the return can be signed off."
         )
+    if not declaration:
+        message = "Confirm the declaration to sign off the return."
+        raise InputRejected(message, {"declaration": [message]})
     version.signed_off_by, version.signed_off_at = user, timezone.now()
     version.save(update_fields=["signed_off_by", "signed_off_at"])
     return_record.state = ReturnState.SIGNED_OFF
     return_record.save(update_fields=["state", "updated_at"])
-    event_record(return_record, ReturnEvent.Action.SIGNED_OFF, user, version)
+    event_record(
+        return_record,
+        ReturnEvent.Action.SIGNED_OFF,
+        user,
+        version,
+        declaration=sign_off_declaration(version, return_record.organisation),
+    )
     return return_record
 
 
@@ -96,9 +117,16 @@ def require_review(return_record: Return, user: User) -> ReturnVersion:
     return current_version_of(return_record)
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    return_record: Return
+    started: list[FollowUp]  # what the acceptance started, e.g. the quarter's calculation run
+
+
 @transaction.atomic
-def return_accept(*, return_record: Return, user: User) -> Return:
-    """Accept the current version: it is frozen and feeds the national figures."""
+def return_accept(*, return_record: Return, user: User) -> Acceptance:
+    """Accept the current version: it is frozen and feeds the national figures. Says what it
+    started (the calculation run) and records it in the "accepted" event."""
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     version = require_review(return_record, user)
     version.reviewed_by, version.reviewed_at, version.accepted = user, timezone.now(), True
@@ -112,9 +140,17 @@ def return_accept(*, return_record: Return, user: User) -> Return:
     Reopening.objects.filter(return_record=return_record, expires_at__gt=timezone.now()).update(
         expires_at=timezone.now()
     )
-    event_record(return_record, ReturnEvent.Action.ACCEPTED, user, version)
-    version_accepted.send(sender=Return, return_record=return_record, version=version)
-    return return_record
+    started = follow_ups(
+        version_accepted.send(sender=Return, return_record=return_record, version=version)
+    )
+    event_record(
+        return_record,
+        ReturnEvent.Action.ACCEPTED,
+        user,
+        version,
+        started=[follow_up.as_detail() for follow_up in started],
+    )
+    return Acceptance(return_record, started)
 
 
 @transaction.atomic

@@ -114,13 +114,22 @@ def _store_fresh(
 ) -> dict[int, StoredVersion]:
     replaced = {body: r.current_version_id for body, r in records.items()}
     before = values_of([version for version in replaced.values() if version])
+    cancelled = _sign_offs_cancelled(fresh, records, user, at)  # before the states move on
     versions = _versions_create(fresh, records, period, edition, user, at)
     _values_and_findings(fresh, versions, edition)
     changes = [_changes(s, replaced.get(s.organisation.pk), before) for s in fresh]
+    numbers = {version.return_record_id: version.number for version in versions}
+    for event in cancelled:
+        event.detail["by_version"] = numbers[event.return_record_id]
     ReturnEvent.objects.bulk_create(
-        event
-        for s, version, changed in zip(fresh, versions, changes, strict=True)
-        for event in _events(s, version, changed, at)
+        [
+            *cancelled,
+            *(
+                event
+                for s, version, changed in zip(fresh, versions, changes, strict=True)
+                for event in _events(s, version, changed, at)
+            ),
+        ]
     )
     return {
         s.organisation.pk: StoredVersion(version, created=True)
@@ -183,6 +192,38 @@ def _versions_create(
     return versions
 
 
+def _sign_offs_cancelled(
+    fresh: list[Submission], records: dict[int, Return], user: User, at: datetime
+) -> list[ReturnEvent]:
+    """A "sign-off cancelled" event for each signed-off return a new version replaces (the
+    callers asked the uploader to confirm it: ``policy.require_sign_off_cancel_confirmed``)."""
+    signed = [
+        records[s.organisation.pk]
+        for s in fresh
+        if s.organisation.pk in records
+        and records[s.organisation.pk].state == ReturnState.SIGNED_OFF
+    ]
+    if not signed:
+        return []
+    versions = ReturnVersion.objects.filter(
+        pk__in=[r.current_version_id for r in signed]
+    ).select_related("signed_off_by")
+    return [
+        ReturnEvent(
+            return_record_id=version.return_record_id,
+            version=version,
+            action=ReturnEvent.Action.SIGN_OFF_CANCELLED,
+            actor=user,
+            at=at,
+            detail={
+                "signed_off_by": version.signed_off_by.email if version.signed_off_by else "",
+                "signed_off_at": version.signed_off_at.isoformat() if version.signed_off_at else "",
+            },
+        )
+        for version in versions.defer("file_content")
+    ]
+
+
 def _changes(
     submission: Submission, replaced: int | None, before: dict[int, dict[Cell, float]]
 ) -> list[ValueChange] | None:
@@ -232,6 +273,7 @@ def _events(
     """The "uploaded" event, and "values changed" when the version replaces one (``changes``
     None: nothing to replace, every value is new)."""
     counts = change_counts(changes or ())
+    del counts["refused"]  # a stored version has no refused rows: nothing blocking is stored
     if changes is None:
         counts["new"] = len(submission.result.values)
     uploaded = ReturnEvent(

@@ -20,6 +20,7 @@ from metrics.returns.policy import (
     ReturnActionRefused,
     ReturnRejected,
     require_permission,
+    require_sign_off_cancel_confirmed,
     require_uploadable,
 )
 from metrics.returns.storage import Submission, versions_store
@@ -89,7 +90,7 @@ def _preview(
         file_name=file_name,
         sha256=sha,
         result=result,
-        changes=value_changes(before, result.values),
+        changes=value_changes(before, result.values, result.refused),
         duplicate_of=duplicate,
     )
 
@@ -103,11 +104,13 @@ def return_upload(
     file_name: str,
     content: bytes,
     user: User,
+    cancel_sign_off: bool = False,
 ) -> tuple[ReturnVersion, bool]:
     """Store a new version; returns (version, created). An identical file is recognised.
 
-    Raises FileRejected (bad file), ReturnRejected (blocking findings), NotPermitted (role) or
-    ReturnActionRefused (window or state); in each case nothing is stored.
+    Raises FileRejected (bad file), ReturnRejected (blocking findings), NotPermitted (role),
+    ReturnActionRefused (window or state) or SignOffWouldBeCancelled (a signed-off return,
+    without ``cancel_sign_off``); in each case nothing is stored.
     """
     require_permission(user, SUBMIT_RETURN, organisation, "submit its returns")
     return_record = (
@@ -120,6 +123,7 @@ def return_upload(
     if preview.duplicate_of is not None:
         _audit_upload(preview.duplicate_of, user, file_name, created=False)
         return preview.duplicate_of, False
+    require_sign_off_cancel_confirmed(return_record, cancel_sign_off)
     if preview.blocking:
         raise ReturnRejected(preview.result.findings)
     [stored] = versions_store(
@@ -180,7 +184,9 @@ def draft_preview(draft: ReturnDraft, user: User) -> Preview:
 
 
 @transaction.atomic
-def draft_submit(*, draft: ReturnDraft, user: User) -> tuple[ReturnVersion, bool]:
+def draft_submit(
+    *, draft: ReturnDraft, user: User, cancel_sign_off: bool = False
+) -> tuple[ReturnVersion, bool]:
     """Submit a previewed draft: it becomes a version (validated again) and is deleted."""
     if draft.uploaded_by_id != user.pk:
         raise ReturnActionRefused("Only the person who uploaded a draft can submit it.")
@@ -191,6 +197,7 @@ def draft_submit(*, draft: ReturnDraft, user: User) -> tuple[ReturnVersion, bool
         file_name=draft.file_name,
         content=draft.content,
         user=user,
+        cancel_sign_off=cancel_sign_off,
     )
     draft.delete()
     return result

@@ -6,8 +6,9 @@
    value, numerator and denominator, comment, NHS numbers anywhere);
 2. duplicates: two rows for the same organisation, metric and period end — both are blocked;
 3. missing metrics (warning): an applicable metric with no row for a period end it needs;
-4. outliers against the body's own history (warning): the modified z-score of
-   ``metrics.engine.cells.modified_z_score`` (Iglewicz and Hoaglin), |M| > 3.5.
+4. outliers against the body's own history (warning): ``metrics.engine.outliers`` — outside
+   the range of the body's accepted past values and a modified z-score beyond ±3.5, said in
+   words ("71.3 % for S005 is far below this trust's 20 accepted months …").
 
 A file is all-or-nothing: a caller stores nothing while ``ValidationResult.blocking`` is true.
 ``values`` holds a ``CleanValue`` for each row with a value and no blocking finding of its own;
@@ -21,15 +22,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from metrics.engine.cells import (
-    Z_THRESHOLD,
-    expected_period_ends,
-    format_date,
-    format_number,
-    history_spread,
-    score_against,
+from metrics.engine.cells import expected_period_ends, format_date, format_number
+from metrics.engine.outliers import History, Outlier, history_of, outlier_against
+from metrics.returns.context import (
+    BLOCKING,
+    WARNING,
+    CleanValue,
+    FindingData,
+    MetricRule,
+    ValidationContext,
 )
-from metrics.returns.context import BLOCKING, WARNING, CleanValue, FindingData, ValidationContext
 from metrics.returns.file import COLUMNS, ReturnFile
 from metrics.returns.rules import CheckedRow, Problem, check_row
 
@@ -40,6 +42,9 @@ MAX_FINDINGS = 2_000  # listed; enough to show any pattern, small enough for a p
 class ValidationResult:
     findings: list[FindingData]
     values: list[CleanValue]
+    # (metric code, period end) of each row refused with a blocking problem, where both could
+    # be read: a preview calls these refused, not removed.
+    refused: frozenset[tuple[str, date]] = frozenset()
 
     @property
     def blocking(self) -> bool:
@@ -58,7 +63,12 @@ def validate_return(file: ReturnFile, context: ValidationContext) -> ValidationR
     clean = [value for value in values if value is not None]
     findings.extend(_missing_metric_findings(rows, context))
     findings.extend(_outlier_findings(clean, context))
-    return ValidationResult(_listed(findings), clean)
+    refused = frozenset(
+        (row.metric.code, row.period_end)
+        for row in rows
+        if row.blocked and row.metric is not None and row.period_end is not None
+    )
+    return ValidationResult(_listed(findings), clean, refused)
 
 
 def _row_finding(row: CheckedRow, problem: Problem) -> FindingData:
@@ -139,16 +149,14 @@ def _missing_metric_findings(
 
 def _outlier_findings(values: list[CleanValue], context: ValidationContext) -> list[FindingData]:
     findings = []
-    spreads: dict[str, tuple[float, float] | None] = {}
+    histories: dict[str, History | None] = {}
     for clean in values:
-        history = context.history.get(clean.metric_code, ())
-        if clean.metric_code not in spreads:  # a monthly metric's three values share one
-            spreads[clean.metric_code] = history_spread(history)
-        spread = spreads[clean.metric_code]
-        if spread is None:
-            continue
-        score, median = score_against(clean.value, spread)
-        if abs(score) <= Z_THRESHOLD:
+        code = clean.metric_code
+        if code not in histories:  # a monthly metric's three values share one history
+            histories[code] = history_of(context.history.get(code, ()))
+        history = histories[code]
+        outlier = outlier_against(clean.value, history) if history else None
+        if outlier is None:
             continue
         findings.append(
             FindingData(
@@ -156,15 +164,41 @@ def _outlier_findings(values: list[CleanValue], context: ValidationContext) -> l
                 column="value",
                 code="outlier_against_history",
                 severity=WARNING,
-                message=f"Row {clean.line}, column value: {format_number(clean.value)} for "
-                f"{clean.metric_code} is far from this organisation's own history (median "
-                f"{format_number(median)} over {len(history)} accepted values; modified z-score "
-                f"{score:+.1f}, where beyond ±{Z_THRESHOLD} is flagged). Check the figure; if it "
-                "is right, explain why when you sign off.",
-                metric_code=clean.metric_code,
+                message=f"Row {clean.line}, column value: "
+                + outlier_words(outlier, context.metrics.get(code), code, context)
+                + " Check the figure; if it is right, explain why before sign-off.",
+                metric_code=code,
             )
         )
     return findings
+
+
+BODY_WORDS = {"ics": "this ICS", "ccg": "this CCG", "": "this organisation"}
+
+
+def outlier_words(
+    outlier: Outlier, rule: MetricRule | None, code: str, context: ValidationContext
+) -> str:
+    """E.g. "71.3 % for S005 is far below this trust's 20 accepted months from January 2020 to
+    August 2021 (99.6 % to 100 %, median 100 %)." — what the value was compared with."""
+    history = outlier.history
+    unit = " %" if rule is not None and rule.value_type == "percentage" else ""
+
+    def shown(number: float) -> str:
+        return f"{format_number(round(number, 4))}{unit}"
+
+    body = BODY_WORDS.get(context.organisation_group, "this trust")
+    points = "month" if rule is not None and rule.frequency == "monthly" else "quarter"
+    plural = "" if history.points == 1 else "s"
+    span = f"from {history.first:%B %Y} to {history.last:%B %Y}"
+    if history.low == history.high:
+        spread = f"{shown(history.low)} every time"
+    else:
+        spread = f"{shown(history.low)} to {shown(history.high)}, median {shown(history.median)}"
+    return (
+        f"{shown(outlier.value)} for {code} is far {outlier.direction} {body}'s "
+        f"{history.points} accepted {points}{plural} {span} ({spread})."
+    )
 
 
 def _listed(findings: list[FindingData]) -> list[FindingData]:

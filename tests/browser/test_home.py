@@ -61,7 +61,9 @@ def quarter_under_way(registry: Registry, cast: Cast) -> None:
             user=user,
         )
     return_sign_off(
-        return_record=Return.objects.get(organisation=registry.trust_a1), user=cast.approver
+        return_record=Return.objects.get(organisation=registry.trust_a1),
+        user=cast.approver,
+        declaration=True,
     )
 
 

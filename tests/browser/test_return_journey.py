@@ -116,8 +116,13 @@ def test_trust_submits_approver_signs_off_region_accepts(
     justify.get_by_role("textbox").fill("S001 was not inspected this quarter.")
     justify.get_by_role("button", name="Save justifications").click()
     expect(page.get_by_role("alert")).to_contain_text("1 warning(s) justified.")
+    page.get_by_role("link", name="Check and sign off version 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before signing off"
+    )
+    page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Sign off version 1").click()
-    expect(page.get_by_role("alert")).to_contain_text("Return signed off.")
+    expect(page.get_by_role("alert")).to_contain_text("Return signed off")
     expect(page.locator("#summary")).to_contain_text("Signed off")
     screenshot(page, "return-signed-off")
     viewport_shot(page, "return-signed-off-top")

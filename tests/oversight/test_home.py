@@ -94,7 +94,7 @@ def test_the_regional_lead_sees_returns_to_accept_and_bodies_to_chase(
     world, cast: Cast, registry: Registry
 ) -> None:
     record = Return.objects.get(organisation=registry.trust_a1)
-    return_sign_off(return_record=record, user=cast.approver)
+    return_sign_off(return_record=record, user=cast.approver, declaration=True)
     response = client_for(cast.lead_a).get("/")
     page = text(response)
     html = response.content.decode()

@@ -24,8 +24,21 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--period", required=True, help='e.g. "2021-22 Q3"')
         parser.add_argument("--as", dest="email", required=True, help="the uploader's email")
+        parser.add_argument(
+            "--cancel-sign-offs",
+            action="store_true",
+            help="store new versions over signed-off returns, cancelling their sign-off",
+        )
 
-    def handle(self, *args: Any, file: Path, period: str, email: str, **_: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        period: str,
+        email: str,
+        cancel_sign_offs: bool = False,
+        **_: Any,
+    ) -> None:
         user = User.objects.filter(email=email.lower()).first()
         if user is None:
             raise CommandError(f"No user has the email {email}")
@@ -37,6 +50,7 @@ class Command(BaseCommand):
                 file_name=file.name,
                 content=file.read_bytes(),
                 user=user,
+                cancel_sign_offs=cancel_sign_offs,
             )
         except (PeriodLabelError, ReturnActionRefused) as error:
             raise CommandError(str(error)) from None

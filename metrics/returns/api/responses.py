@@ -23,6 +23,7 @@ from metrics.returns.api.serializers import (
     RejectionSerializer,
     ValueChangeSerializer,
 )
+from metrics.returns.changes import KINDS
 from metrics.returns.downloads import CONTENT_TYPES
 from metrics.returns.upload import Preview
 
@@ -50,6 +51,29 @@ def rejection(message: str, findings: Sequence[Any] = ()) -> Response:
     return Response(rejection_body(message, findings), status=status.HTTP_400_BAD_REQUEST)
 
 
+def sign_off_conflict(message: str) -> Response:
+    """409: the upload would cancel a sign-off and was not told it may (nothing stored)."""
+    findings = [
+        {
+            "row": None,
+            "column": "",
+            "code": "cancels_sign_off",
+            "severity": Severity.BLOCKING,
+            "message": message,
+        }
+    ]
+    return Response(
+        {
+            "detail": message,
+            "findings": findings_out(findings),
+            "cancel_sign_off": [
+                "Send cancel_sign_off=true to store the new version and cancel the sign-off."
+            ],
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def dry_run_payload(preview: Preview) -> dict[str, Any]:
     return {
         "dry_run": True,
@@ -58,9 +82,9 @@ def dry_run_payload(preview: Preview) -> dict[str, Any]:
         "values": len(preview.result.values),
         "sha256": preview.sha256,
         "findings": findings_out(preview.result.findings),
-        "changes": {k: preview.count(k) for k in ("new", "changed", "unchanged", "removed")},
+        "changes": {k: preview.count(k) for k in KINDS},
         "changed_values": ValueChangeSerializer(
-            [c for c in preview.changes if c.kind in ("changed", "removed")], many=True
+            [c for c in preview.changes if c.kind in ("changed", "removed", "refused")], many=True
         ).data,
     }
 
@@ -92,7 +116,11 @@ ERRORS = {
     400: OpenApiResponse(RejectionSerializer, description="Bad input or file; what and where"),
     403: OpenApiResponse(DetailSerializer, description="Your role may see but not do this"),
     404: OpenApiResponse(DetailSerializer, description="Not found within your scope"),
-    409: OpenApiResponse(DetailSerializer, description="Refused by the return's state or window"),
+    409: OpenApiResponse(
+        RejectionSerializer,
+        description="Refused by the return's state or window (detail; findings where an "
+        "upload was refused, e.g. cancels_sign_off)",
+    ),
     413: OpenApiResponse(RejectionSerializer, description="Too large: refused before reading"),
 }
 

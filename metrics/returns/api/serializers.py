@@ -18,6 +18,7 @@ from metrics.models.returns import (
     ReturnVersion,
     Severity,
 )
+from metrics.returns.changes import AcceptedComparison, changes_since_accepted
 from metrics.returns.events import event_changes, event_description
 from metrics.returns.policy import (
     NextAction,
@@ -140,13 +141,74 @@ class WindowSerializer(serializers.Serializer):
     accepts_returns = serializers.BooleanField()
 
 
+class ChangeCountsSerializer(serializers.Serializer):
+    new = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    refused = serializers.IntegerField(
+        help_text="Values whose row has a blocking problem: neither new nor removed"
+    )
+
+
+class ValueChangeSerializer(serializers.Serializer):
+    metric_code = serializers.CharField()
+    period_end = serializers.DateField()
+    old = serializers.FloatField(allow_null=True)
+    new = serializers.FloatField(allow_null=True)
+    kind = serializers.CharField()
+
+
+class ReviewedChangeSerializer(ValueChangeSerializer):
+    comment = serializers.CharField(allow_blank=True, help_text="The body's comment on the value")
+
+
+class SinceAcceptedSerializer(serializers.Serializer):
+    """The current version against the last accepted one (what the approver and region review)."""
+
+    current_version = serializers.IntegerField(source="current_number")
+    accepted_version = serializers.IntegerField(
+        source="accepted_number", allow_null=True, help_text="Null: nothing accepted yet"
+    )
+    counts = ChangeCountsSerializer()
+    values = serializers.SerializerMethodField(help_text="New, changed and removed values")
+
+    @extend_schema_field(ReviewedChangeSerializer(many=True))
+    def get_values(self, comparison: AcceptedComparison) -> list[dict[str, Any]]:
+        rows = [
+            {**vars(change), "kind": change.kind, "comment": comment}
+            for change, comment in comparison.rows
+        ]
+        return ReviewedChangeSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
+
+
+class FollowUpSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text='e.g. "calculation_run"')
+    id = serializers.IntegerField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, as above
+    url = serializers.CharField(help_text="Its page")
+    api_url = serializers.CharField(allow_blank=True, help_text="Its API resource")
+
+
 class ReturnDetailSerializer(ReturnSerializer):
     window = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
+    changes_since_accepted = serializers.SerializerMethodField()
 
     class Meta(ReturnSerializer.Meta):
-        fields = [*ReturnSerializer.Meta.fields, "window", "versions", "findings"]
+        fields = [
+            *ReturnSerializer.Meta.fields,
+            "window",
+            "versions",
+            "findings",
+            "changes_since_accepted",
+        ]
+
+    @extend_schema_field(SinceAcceptedSerializer(allow_null=True))
+    def get_changes_since_accepted(self, record: Return) -> dict[str, Any] | None:
+        comparison = changes_since_accepted(record)
+        return None if comparison is None else SinceAcceptedSerializer(comparison).data
 
     @extend_schema_field(WindowSerializer)
     def get_window(self, record: Return) -> dict[str, Any]:
@@ -171,21 +233,6 @@ class ReturnDetailSerializer(ReturnSerializer):
         return StoredFindingSerializer(findings, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's
 
 
-class ChangeCountsSerializer(serializers.Serializer):
-    new = serializers.IntegerField()
-    changed = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    removed = serializers.IntegerField()
-
-
-class ValueChangeSerializer(serializers.Serializer):
-    metric_code = serializers.CharField()
-    period_end = serializers.DateField()
-    old = serializers.FloatField(allow_null=True)
-    new = serializers.FloatField(allow_null=True)
-    kind = serializers.CharField()
-
-
 class DryRunSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     blocking = serializers.BooleanField(help_text="True: the file cannot be submitted as it is")
@@ -196,7 +243,9 @@ class DryRunSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     findings = FindingOutSerializer(many=True)
     changes = ChangeCountsSerializer()
-    changed_values = ValueChangeSerializer(many=True, help_text="Changed and removed values")
+    changed_values = ValueChangeSerializer(
+        many=True, help_text="Changed, removed and refused values"
+    )
 
 
 class UploadResultSerializer(serializers.Serializer):
@@ -276,6 +325,20 @@ class UploadInputSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=False, help_text="true: validate and compare only; nothing is stored"
     )
+    cancel_sign_off = serializers.BooleanField(
+        default=False,
+        help_text="true: store the version even though the return is signed off, cancelling "
+        "the sign-off (refused with 409 and code cancels_sign_off without it)",
+    )
+
+
+class SignOffInputSerializer(serializers.Serializer):
+    declaration = serializers.BooleanField(
+        default=False,
+        help_text="true: the approver confirms that the current version is complete and "
+        "correct for the body and that each warning's justification is true (the page's "
+        "declaration); the sign-off is refused without it",
+    )
 
 
 class JustifyInputSerializer(serializers.Serializer):
@@ -296,3 +359,17 @@ class ReopenInputSerializer(serializers.Serializer):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+class AcceptedReturnSerializer(ReturnDetailSerializer):
+    """The accepted return, and what accepting it started (the quarter's calculation run)."""
+
+    started = serializers.SerializerMethodField()
+
+    class Meta(ReturnDetailSerializer.Meta):
+        fields = [*ReturnDetailSerializer.Meta.fields, "started"]
+
+    @extend_schema_field(FollowUpSerializer(many=True))
+    def get_started(self, record: Return) -> list[dict[str, Any]]:
+        started = self.context.get("started", [])
+        return FollowUpSerializer(started, many=True).data  # type: ignore[return-value]  # many=True: DRF's ReturnList of dicts; the stubs type .data as one object's

@@ -48,8 +48,10 @@ from metrics.returns.api.responses import (
     refusals,
     rejection,
     rejection_body,
+    sign_off_conflict,
 )
 from metrics.returns.api.serializers import (
+    AcceptedReturnSerializer,
     ChaseSerializer,
     CompletenessSerializer,
     DryRunSerializer,
@@ -59,6 +61,7 @@ from metrics.returns.api.serializers import (
     ReturnDetailSerializer,
     ReturnSerializer,
     SendBackInputSerializer,
+    SignOffInputSerializer,
     StoredFindingSerializer,
     UploadInputSerializer,
     UploadResultSerializer,
@@ -70,6 +73,7 @@ from metrics.returns.file import MAX_FILE_BYTES, FileRejected, too_large_message
 from metrics.returns.policy import (
     NextAction,
     ReturnRejected,
+    SignOffWouldBeCancelled,
     next_actions,
     next_actions_many,
 )
@@ -80,6 +84,7 @@ from metrics.returns.review import (
     return_send_back,
     return_sign_off,
 )
+from metrics.returns.signals import FollowUp
 from metrics.returns.upload import return_preview, return_upload
 from oversight.errors import NotFound as DomainNotFound
 from oversight.uploads import body_check
@@ -158,8 +163,9 @@ class ReturnViewSet(viewsets.GenericViewSet):
                 "current_version__uploaded_by",
                 "current_version__signed_off_by",
                 "current_version__reviewed_by",
+                "accepted_version",
             )
-            .defer("current_version__file_content")
+            .defer("current_version__file_content", "accepted_version__file_content")
             .order_by("-period__year", "-period__quarter", "organisation__ods_code")
         )
 
@@ -168,7 +174,7 @@ class ReturnViewSet(viewsets.GenericViewSet):
         actions = next_actions_many(items=items, user=request_user(self.request))
         return {r.pk: a for r, a in zip(records, actions, strict=True)}
 
-    def _one(self, record: Return | None = None) -> Response:
+    def _one(self, record: Return | None = None, started: list[FollowUp] | None = None) -> Response:
         record = record or self.get_object()
         actions = next_actions(
             organisation=record.organisation,
@@ -177,6 +183,9 @@ class ReturnViewSet(viewsets.GenericViewSet):
             user=request_user(self.request),
         )
         context = {**self.get_serializer_context(), "next_actions": {record.pk: actions}}
+        if started is not None:
+            context["started"] = [follow_up.as_detail() for follow_up in started]
+            return Response(AcceptedReturnSerializer(record, context=context).data)
         return Response(ReturnDetailSerializer(record, context=context).data)
 
     def list(self, request: Request) -> Response:
@@ -235,7 +244,9 @@ class ReturnViewSet(viewsets.GenericViewSet):
         try:
             if data["dry_run"]:
                 return Response(dry_run_payload(return_preview(**args)))
-            version, created = return_upload(**args)
+            version, created = return_upload(**args, cancel_sign_off=data["cancel_sign_off"])
+        except SignOffWouldBeCancelled as cancelling:
+            return sign_off_conflict(cancelling.message)
         except FileRejected as rejected:
             return rejection(rejected.message)
         except ReturnRejected as rejected:
@@ -263,21 +274,33 @@ class ReturnViewSet(viewsets.GenericViewSet):
         findings_justify(return_record=record, justifications=justifications, user=user)
         return self._one(self.get_object())
 
-    @extend_schema(request=None, responses={200: ReturnDetailSerializer, **refusals(403, 404, 409)})
+    @extend_schema(
+        request=SignOffInputSerializer,
+        responses={200: ReturnDetailSerializer, **refusals(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request: Request, pk: str) -> Response:
-        """Sign off the current version (someone other than its uploader)."""
+        """Sign off the current version (someone other than its uploader), confirming the
+        declaration; see changes_since_accepted and findings for what is being signed off."""
         record = self.get_object()
-        return_sign_off(return_record=record, user=request_user(request))
+        given = SignOffInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return_sign_off(
+            return_record=record,
+            user=request_user(request),
+            declaration=given.validated_data["declaration"],
+        )
         return self._one(self.get_object())
 
-    @extend_schema(request=None, responses={200: ReturnDetailSerializer, **refusals(403, 404, 409)})
+    @extend_schema(
+        request=None, responses={200: AcceptedReturnSerializer, **refusals(403, 404, 409)}
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
-        """Accept the signed-off version: it is frozen and feeds the national figures."""
-        record = self.get_object()
-        return_accept(return_record=record, user=request_user(request))
-        return self._one(self.get_object())
+        """Accept the signed-off version: it is frozen and feeds the national figures.
+        ``started`` names the calculation run the acceptance started, with its links."""
+        acceptance = return_accept(return_record=self.get_object(), user=request_user(request))
+        return self._one(self.get_object(), started=acceptance.started)
 
     @extend_schema(
         request=SendBackInputSerializer,

@@ -27,23 +27,26 @@ from metrics.models.returns import (
     Value,
 )
 from metrics.returns.access import return_slot_for
+from metrics.returns.changes import KINDS, changes_since_accepted
 from metrics.returns.downloads import CONTENT_TYPES, findings_report, template_download
 from metrics.returns.events import event_changes, event_description
 from metrics.returns.file import FileRejected, too_large_message
 from metrics.returns.forms import (
-    ConfirmForm,
     JustifyForm,
     ReopenForm,
     SendBackForm,
+    SubmitDraftForm,
     UploadForm,
 )
 from metrics.returns.policy import (
     ReturnActionRefused,
     ReturnRejected,
+    SignOffWouldBeCancelled,
     active_reopening,
     next_actions,
     require_permission,
     return_window,
+    sign_off_cancelling,
 )
 from metrics.returns.upload import draft_create, draft_preview, draft_submit
 from oversight.errors import NotFound
@@ -83,7 +86,8 @@ def return_page_load(request: HttpRequest, ods_code: str, period_slug: str) -> R
             "current_version__uploaded_by",
             "current_version__signed_off_by",
             "current_version__reviewed_by",
-        ).defer("current_version__file_content"),
+            "accepted_version",
+        ).defer("current_version__file_content", "accepted_version__file_content"),
     )
     return ReturnPage(
         organisation=slot.organisation, period=slot.period, edition=slot.edition, record=slot.record
@@ -130,6 +134,7 @@ def return_page_render(
         "versions": _versions(page.record),
         "findings": list(version.findings.all()) if version else [],
         "values": _values(version),
+        "since_accepted": changes_since_accepted(page.record) if page.record else None,
         "breadcrumbs": [("Returns", reverse("returns-list") + f"?period={page.period.slug}")],
     }
     return render(request, "metrics/returns/detail.html", context, status=status)
@@ -223,10 +228,19 @@ def return_preview(request: HttpRequest, ods_code: str, period: str, draft: int)
     """GET: what the file would do; POST: submit it as a new version."""
     page = return_page_load(request, ods_code, period)
     the_draft = _draft(request, page, draft)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    cancelling = sign_off_cancelling(page.record)
+    form = SubmitDraftForm(
+        request.POST if request.method == "POST" else None, cancelling=bool(cancelling)
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            version, created = draft_submit(draft=the_draft, user=request_user(request))
+            version, created = draft_submit(
+                draft=the_draft,
+                user=request_user(request),
+                cancel_sign_off=form.confirms_cancel(),
+            )
+        except SignOffWouldBeCancelled as refused:
+            form.add_error("cancel_sign_off", refused.message)
         except (ReturnActionRefused, FileRejected) as refused:
             form.add_error(None, refused.message)
         except ReturnRejected:
@@ -252,9 +266,10 @@ def return_preview(request: HttpRequest, ods_code: str, period: str, draft: int)
         "form": form,
         "blocking": [f for f in findings if f.severity == Severity.BLOCKING],
         "warnings": [f for f in findings if f.severity == Severity.WARNING],
-        "counts": {k: preview.count(k) for k in ("new", "changed", "unchanged", "removed")},
-        "changed": [c for c in preview.changes if c.kind in ("changed", "removed")],
+        "counts": {k: preview.count(k) for k in KINDS},
+        "changed": [c for c in preview.changes if c.kind in ("changed", "removed", "refused")],
         "has_previous": page.version is not None,
+        "cancelling": cancelling,
         "breadcrumbs": [
             ("Returns", reverse("returns-list") + f"?period={page.period.slug}"),
             (f"{page.organisation.name} {page.period.label}", page.url()),

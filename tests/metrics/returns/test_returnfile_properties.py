@@ -43,7 +43,7 @@ HEADERS = st.one_of(
 )
 HISTORY = st.dictionaries(
     st.sampled_from(["S005", "S003", "S001"]),
-    st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=12),
+    st.lists(st.tuples(st.dates(), st.floats(allow_nan=False, allow_infinity=False)), max_size=12),
 )
 
 

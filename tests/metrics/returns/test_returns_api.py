@@ -61,7 +61,9 @@ class World:
         return version.return_record
 
     def signed_off(self) -> Return:
-        return return_sign_off(return_record=self.upload(), user=self.cast.approver)
+        return return_sign_off(
+            return_record=self.upload(), user=self.cast.approver, declaration=True
+        )
 
 
 @pytest.fixture
@@ -128,7 +130,13 @@ def test_dry_run_reports_findings_and_changes_and_saves_nothing(world: World) ->
     body = response.json()
     assert body["dry_run"] is True
     assert body["blocking"] is False
-    assert body["changes"] == {"new": 0, "changed": 1, "unchanged": len(rows) - 2, "removed": 1}
+    assert body["changes"] == {
+        "new": 0,
+        "changed": 1,
+        "unchanged": len(rows) - 2,
+        "removed": 1,
+        "refused": 0,
+    }
     assert {c["kind"] for c in body["changed_values"]} == {"changed", "removed"}
     assert [f["code"] for f in body["findings"]] == ["missing_metric"]
     assert stored() == before
@@ -290,7 +298,13 @@ def test_justify_then_sign_off(world: World) -> None:
     )
     assert done.status_code == 200
     assert done.json()["findings"][0]["justification"] == "Not collected"
-    signed = approver.post(url + "sign-off/")
+    undeclared = approver.post(url + "sign-off/")
+    assert undeclared.status_code == 400
+    assert undeclared.json() == {
+        "detail": "Confirm the declaration to sign off the return.",
+        "declaration": ["Confirm the declaration to sign off the return."],
+    }
+    signed = approver.post(url + "sign-off/", {"declaration": True}, format="json")
     assert signed.status_code == 200
     assert signed.json()["state"] == "signed_off"
     assert signed.json()["current_version"]["signed_off_by"] == "approver.a1@nhs.test"
@@ -302,8 +316,9 @@ def test_sign_off_by_the_uploader_or_a_role_without_it(world: World) -> None:
     response = api(world.cast.submitter).post(url)
     assert response.status_code == 403
     assert response.json()["detail"] == "You can see Trust A1 but may not sign off its returns."
-    response = api(world.cast.national).post(url)  # may sign off, but…
-    assert response.status_code == 200  # national admin is not the uploader: allowed
+    # may sign off, and is not the uploader: allowed
+    response = api(world.cast.national).post(url, {"declaration": True}, format="json")
+    assert response.status_code == 200
 
 
 def test_accept_freezes_and_accepting_again_is_409(world: World) -> None:

@@ -258,8 +258,15 @@ def test_warnings_are_justified_then_the_approver_signs_off(world: World) -> Non
     assert "Enter why this value is right" in error_summary(refused)
     done = client.post(world.url("return-justify"), {field: "Not collected"}, follow=True)
     assert "1 warning(s) justified." in text(done)
-    signed = client.post(world.url("return-sign-off"), follow=True)
-    assert "Return signed off." in text(signed)
+    check = client.get(world.url("return-sign-off"))
+    assert "Check your answers before signing off" in text(check)
+    assert "Not collected" in text(check)  # the warning's justification, to check
+    undeclared = client.post(world.url("return-sign-off"))
+    assert undeclared.status_code == 400
+    assert "Confirm the declaration to sign off the return." in error_summary(undeclared)
+    assert Return.objects.get().state == ReturnState.SUBMITTED
+    signed = client.post(world.url("return-sign-off"), {"declaration": "on"}, follow=True)
+    assert "Return signed off: version 1." in text(signed)
     assert Return.objects.get().state == ReturnState.SIGNED_OFF
 
 
@@ -274,7 +281,7 @@ def test_a_refused_action_shows_why_in_the_error_summary(world: World) -> None:
 
 def test_the_regional_analyst_accepts(world: World) -> None:
     world.upload()
-    return_sign_off(return_record=Return.objects.get(), user=world.cast.approver)
+    return_sign_off(return_record=Return.objects.get(), user=world.cast.approver, declaration=True)
     client = client_for(world.cast.analyst_a)
     assert "Accept version 1" in text(client.get(world.url()))
     page = client.post(world.url("return-accept"), follow=True)
@@ -286,7 +293,7 @@ def test_the_regional_analyst_accepts(world: World) -> None:
 
 def test_send_back_needs_a_reason(world: World) -> None:
     world.upload()
-    return_sign_off(return_record=Return.objects.get(), user=world.cast.approver)
+    return_sign_off(return_record=Return.objects.get(), user=world.cast.approver, declaration=True)
     client = client_for(world.cast.lead_a)
     refused = client.post(world.url("return-send-back"), {"send_back-reason": ""})
     assert refused.status_code == 400
@@ -435,7 +442,9 @@ def test_completeness_is_for_regional_and_national_teams(world: World, who: str)
 
 def test_completeness_counts_and_chase_list(world: World) -> None:
     world.upload()
-    record = return_sign_off(return_record=Return.objects.get(), user=world.cast.approver)
+    record = return_sign_off(
+        return_record=Return.objects.get(), user=world.cast.approver, declaration=True
+    )
     return_accept(return_record=record, user=world.cast.analyst_a)
     window(world.period, opens=-60, due=-1, closes=10)
     page = client_for(world.cast.lead_a).get(completeness_url(world))

@@ -110,7 +110,7 @@ def counts() -> dict[str, int]:
 
 def signed_off(world: World) -> Return:
     world.upload(world.file())
-    return return_sign_off(return_record=world.record(), user=world.cast.approver)
+    return return_sign_off(return_record=world.record(), user=world.cast.approver, declaration=True)
 
 
 # --- editions ---------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def test_warnings_need_a_justification_before_sign_off(world: World) -> None:
     assert warning.code == "missing_metric"
     record = world.record()
     with pytest.raises(ReturnActionRefused, match="1 warning"):
-        return_sign_off(return_record=record, user=world.cast.approver)
+        return_sign_off(return_record=record, user=world.cast.approver, declaration=True)
     with pytest.raises(ReturnActionRefused, match="empty"):
         findings_justify(
             return_record=record, justifications={warning.pk: "  "}, user=world.cast.approver
@@ -418,7 +418,7 @@ def test_warnings_need_a_justification_before_sign_off(world: World) -> None:
     warning.refresh_from_db()
     assert warning.justification == "Not collected this quarter"
     assert warning.justified_by == world.cast.submitter
-    record = return_sign_off(return_record=record, user=world.cast.approver)
+    record = return_sign_off(return_record=record, user=world.cast.approver, declaration=True)
     assert record.state == ReturnState.SIGNED_OFF
     justified = ReturnEvent.objects.get(action=Action.JUSTIFIED)
     assert justified.detail == {"findings": {str(warning.pk): "Not collected this quarter"}}
@@ -444,8 +444,10 @@ def test_sign_off_is_by_someone_other_than_the_uploader(world: World) -> None:
     role_grant(user=both, role=Role.ORGANISATION_APPROVER, node=world.registry.trust_a1)
     world.upload(world.file(), user=both)
     with pytest.raises(ReturnActionRefused, match="Someone other than"):
-        return_sign_off(return_record=world.record(), user=both)
-    record = return_sign_off(return_record=world.record(), user=world.cast.approver)
+        return_sign_off(return_record=world.record(), user=both, declaration=True)
+    record = return_sign_off(
+        return_record=world.record(), user=world.cast.approver, declaration=True
+    )
     version = record.current_version
     assert version is not None
     assert version.signed_off_by == world.cast.approver
@@ -457,13 +459,13 @@ def test_only_the_bodys_approver_signs_off(world: World, who: str) -> None:
     world.upload(world.file())
     user = getattr(world.cast, who)
     with refused(user, world.registry.trust_a1, "sign off its returns"):
-        return_sign_off(return_record=world.record(), user=user)
+        return_sign_off(return_record=world.record(), user=user, declaration=True)
 
 
 def test_a_signed_off_return_cannot_be_signed_off_again(world: World) -> None:
     record = signed_off(world)
     with pytest.raises(ReturnActionRefused, match="Only a submitted return"):
-        return_sign_off(return_record=record, user=world.cast.approver)
+        return_sign_off(return_record=record, user=world.cast.approver, declaration=True)
 
 
 # --- review: accept, send back ------------------------------------------------------------------
@@ -472,7 +474,7 @@ def test_a_signed_off_return_cannot_be_signed_off_again(world: World) -> None:
 @pytest.mark.parametrize("who", ["analyst_a", "lead_a", "national"])
 def test_regional_and_national_reviewers_accept(world: World, who: str) -> None:
     user = getattr(world.cast, who)
-    record = return_accept(return_record=signed_off(world), user=user)
+    record = return_accept(return_record=signed_off(world), user=user).return_record
     assert record.state == ReturnState.ACCEPTED
     version = record.current_version
     assert version is not None
@@ -526,7 +528,7 @@ def _refused_by_database(statement) -> None:
 def test_the_database_refuses_changes_to_an_accepted_version_and_its_values(
     world: World,
 ) -> None:
-    record = return_accept(return_record=signed_off(world), user=world.cast.analyst_a)
+    record = return_accept(return_record=signed_off(world), user=world.cast.analyst_a).return_record
     version = record.accepted_version
     assert version is not None
     value = version.values.first()
@@ -572,10 +574,10 @@ def test_every_action_writes_its_event(world: World) -> None:
     findings_justify(
         return_record=record, justifications={warning.pk: "Not collected"}, user=world.cast.approver
     )
-    return_sign_off(return_record=record, user=world.cast.approver)
+    return_sign_off(return_record=record, user=world.cast.approver, declaration=True)
     return_send_back(return_record=record, user=world.cast.lead_a, reason="Add the missing row")
     second, _ = world.upload(world.file(shift=1))
-    return_sign_off(return_record=record, user=world.cast.approver)
+    return_sign_off(return_record=record, user=world.cast.approver, declaration=True)
     return_accept(return_record=record, user=world.cast.analyst_a)
     return_reopen(
         organisation=world.registry.trust_a1,

@@ -83,7 +83,7 @@ def world(registry: Registry, cast: Cast) -> dict:
             user=cast.national,
         )
         for record in Return.objects.filter(period=past):
-            return_sign_off(return_record=record, user=reviewer)
+            return_sign_off(return_record=record, user=reviewer, declaration=True)
             return_accept(return_record=record, user=reviewer)
     return {"period": period, "edition": edition, "bodies": bodies, "reviewer": reviewer}
 
@@ -172,7 +172,9 @@ def test_the_same_file_singly_and_in_bulk_is_stored_alike(world: dict, cast: Cas
     # Warnings, however they came, need a justification before anyone signs the version off.
     for version in (single, bulk):
         with pytest.raises(ReturnActionRefused, match="2 warning"):
-            return_sign_off(return_record=version.return_record, user=world["reviewer"])
+            return_sign_off(
+                return_record=version.return_record, user=world["reviewer"], declaration=True
+            )
 
     # A corrected file: the same second version and "values changed" event by either route.
     second_single = singly(world, cast, quarter_file(world, a1, wild=102.0))
@@ -225,7 +227,7 @@ def test_the_outlier_check_reads_its_span_of_history_only(world: dict, cast: Cas
         user=cast.national,
     )
     record = Return.objects.get(organisation=a1, period=old)
-    return_sign_off(return_record=record, user=cast.approver)
+    return_sign_off(return_record=record, user=cast.approver, declaration=True)
     return_accept(return_record=record, user=cast.lead_a)
     period = world["period"]
     assert history_start(period.start) == date(2021 - OUTLIER_HISTORY_YEARS, 10, 1)
@@ -234,4 +236,5 @@ def test_the_outlier_check_reads_its_span_of_history_only(world: dict, cast: Cas
         organisation_ids=[a1.pk], edition=world["edition"], before=period.start
     )
 
-    assert sorted(histories[a1.pk][noisy_metric(world["edition"]).code]) == sorted(HISTORY)
+    points = histories[a1.pk][noisy_metric(world["edition"]).code]
+    assert sorted(value for _, value in points) == sorted(HISTORY)

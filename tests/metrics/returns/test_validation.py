@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from metrics.catalogue.loading import BUILTIN_FOLDER
-from metrics.engine.cells import modified_z_score
+from metrics.engine.cells import month_end
+from metrics.engine.outliers import history_of, outlier_against
 from metrics.models.catalogue import Metric
 from metrics.returns import context, validation
 from metrics.returns.context import FindingData, MetricRule, ValidationContext
@@ -48,7 +49,7 @@ RULES = load_rules()
 
 
 def context_for(
-    *, group: str = "acute", history: dict[str, list[float]] | None = None
+    *, group: str = "acute", history: dict[str, list[tuple[date, float]]] | None = None
 ) -> ValidationContext:
     return ValidationContext(
         organisation_code="RXX",
@@ -431,28 +432,69 @@ def test_missing_expected_metrics_are_warnings_per_metric():
     assert not result.blocking
 
 
+def monthly(values: list[float], last: date = date(2021, 9, 30)) -> list[tuple[date, float]]:
+    """The values as a monthly history ending at ``last`` (oldest first)."""
+    ends = []
+    year, month = last.year, last.month
+    for _ in values:
+        ends.append(month_end(date(year, month, 1)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(zip(reversed(ends), values, strict=True))
+
+
 def test_outlier_against_the_body_s_own_history():
-    history = [91.0, 92.0, 93.0, 92.5, 91.5, 92.0, 93.5, 90.5, 92.0, 91.0, 92.5, 93.0]
+    history = monthly([91.0, 92.0, 93.0, 92.5, 91.5, 92.0, 93.5, 90.5, 92.0, 91.0, 92.5, 93.0])
     result = validate_return(file_of({"value": "45"}), context_for(history={"S005": history}))
     finding = only(result.findings, "outlier_against_history")
-    scored = modified_z_score(45.0, history)
-    assert scored is not None
-    score, median = scored
-    assert median == 92.0
-    assert score == pytest.approx(0.6745 * (45 - 92) / 0.75)
     assert finding.severity == "warning"
     assert finding.row == 2
-    assert "median 92 over 12 accepted values; modified z-score -42.3" in finding.message
+    assert finding.column == "value"
+    # What it compared with, in words: the points, their span, their range and median.
+    assert finding.message.startswith(
+        "Row 2, column value: 45 % for S005 is far below this trust's 12 accepted months from "
+        "October 2020 to September 2021 (90.5 % to 93.5 %, median 92 %)."
+    )
+    summary = history_of(history)
+    assert summary is not None
+    # The MAD is 0.75, below its floor of 1 % of the median: the spread is 0.92.
+    assert summary.median == 92.0
+    assert summary.spread == pytest.approx(0.92)
+    outlier = outlier_against(45.0, summary)
+    assert outlier is not None
+    assert outlier.score == pytest.approx(0.6745 * (45 - 92) / 0.92)
+
+
+def test_a_flat_history_still_judges_a_fall():
+    """100 % for five years, then 71.3 %: the MAD is 0, floored at 1 % of the median."""
+    flat = monthly([100.0] * 60)
+    result = validate_return(file_of({"value": "71.3"}), context_for(history={"S005": flat}))
+    finding = only(result.findings, "outlier_against_history")
+    assert "71.3 % for S005 is far below this trust's 60 accepted months" in finding.message
+    assert "(100 % every time)" in finding.message
+    near = validate_return(file_of({"value": "99.5"}), context_for(history={"S005": flat}))
+    assert "outlier_against_history" not in codes(near.findings)
+
+
+def test_a_history_of_zeros_judges_any_other_value():
+    summary = history_of(monthly([0.0] * 12))
+    assert summary is not None
+    assert summary.spread == 0
+    assert outlier_against(0.0, summary) is None
+    outlier = outlier_against(1.0, summary)
+    assert outlier is not None
+    assert outlier.direction == "above"
 
 
 def test_no_outlier_within_history_or_without_enough_history():
-    steady = [91.0, 92.0, 93.0, 92.5, 91.5, 92.0]
+    steady = monthly([91.0, 92.0, 93.0, 92.5, 91.5, 92.0])
     result = validate_return(file_of({"value": "92.5"}), context_for(history={"S005": steady}))
     assert "outlier_against_history" not in codes(result.findings)
     short = validate_return(file_of({"value": "45"}), context_for(history={"S005": steady[:5]}))
     assert "outlier_against_history" not in codes(short.findings)
-    flat = validate_return(file_of({"value": "45"}), context_for(history={"S005": [92.0] * 12}))
-    assert "outlier_against_history" not in codes(flat.findings)
+    # Outside the range but within the usual spread: a new best month is not an outlier.
+    wide = monthly([80.0, 95.0, 85.0, 92.0, 88.0, 90.0, 83.0, 94.0])
+    best = validate_return(file_of({"value": "96"}), context_for(history={"S005": wide}))
+    assert "outlier_against_history" not in codes(best.findings)
 
 
 def test_findings_are_capped_with_a_summary(monkeypatch):
