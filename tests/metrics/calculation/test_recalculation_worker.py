@@ -108,7 +108,8 @@ def accept_in_a_process_without_redis(record: Return, user: User) -> subprocess.
         "from metrics.models import Return\n"
         "from metrics.returns.review import return_accept\n"
         f"record = Return.objects.get(pk={record.pk})\n"
-        f"print(return_accept(return_record=record, user=User.objects.get(pk={user.pk})).state)\n"
+        f"user = User.objects.get(pk={user.pk})\n"
+        "print(return_accept(return_record=record, user=user).return_record.state)\n"
     )
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "shell", "-c", code],
