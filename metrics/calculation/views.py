@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.scope import is_national
 from metrics.calculation.selectors import has_any_role, run_get, run_inputs, runs_all
+from metrics.calculation.summary import run_summary
 from metrics.models.calculation import RunStatus
 
 PAGE_SIZE = 50
@@ -43,6 +44,7 @@ RUNNING = (RunStatus.PENDING, RunStatus.RUNNING)
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = run_get(user=request.user, run_id=run_id)
+    summary = run_summary(run=run, user=request.user)
     inputs = Paginator(run_inputs(user=request.user, run=run), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -58,6 +60,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             if run.finished_at and run.started_at and run.status == RunStatus.FINISHED
             else None,
             "national": is_national(request.user),
+            "summary": summary,
+            "summary_lists": [
+                (summary.quartiles, "quartiles-moved", "Bodies' quartiles changed"),
+                (summary.raised, "flags-raised", "Flags raised"),
+                (summary.cleared, "flags-cleared", "Flags cleared"),
+            ]
+            if summary
+            else [],
             "page_obj": inputs,
             "querystring": "",
             "breadcrumbs": [("Calculation runs", "/runs/")],

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from metrics.engine.cells import format_number
 from metrics.models.returns import Return, Value
 from metrics.returns.context import CleanValue
 
@@ -107,6 +108,18 @@ class AcceptedComparison:
     @property
     def rows(self) -> list[tuple[ValueChange, str]]:
         return [(change, self.comment_on(change)) for change in self.changes]
+
+    @property
+    def shown(self) -> list[tuple[ValueChange, str, str, str]]:
+        """(change, old, new, comment) with the numbers as messages write them ("–": none)."""
+        return [
+            (change, _shown(change.old), _shown(change.new), comment)
+            for change, comment in self.rows
+        ]
+
+
+def _shown(number: float | None) -> str:
+    return "–" if number is None else format_number(number)
 
 
 def changes_since_accepted(return_record: Return) -> AcceptedComparison | None:

@@ -157,6 +157,13 @@ def test_the_same_file_singly_and_in_bulk_is_stored_alike(world: dict, cast: Cas
     codes = sorted(f[2] for f in findings(single))
     assert codes == ["missing_metric", "outlier_against_history"]
     assert findings(bulk) == findings(single)
+    # The outlier says, in words, what history it compared with: the six accepted months.
+    (outlier,) = [f[4] for f in findings(single) if f[2] == "outlier_against_history"]
+    metric = noisy_metric(world["edition"]).code
+    assert f"1,000 for {metric} is far above this trust's 6 accepted months from April 2021 " in (
+        outlier
+    )
+    assert "to September 2021 (97 to 104, median 100.5)." in outlier
     assert values(bulk) == values(single)
     assert values(single)[0][3] == 2  # the line of the version's own file
     uploaded = {
