@@ -7,8 +7,9 @@
 2. duplicates: two rows for the same organisation, metric and period end — both are blocked;
 3. missing metrics (warning): an applicable metric with no row for a period end it needs;
 4. outliers against the body's own history (warning): ``metrics.engine.outliers`` — outside
-   the range of the body's accepted past values and a modified z-score beyond ±3.5, said in
-   words ("71.3 % for S005 is far below this trust's 20 accepted months …").
+   the range of the body's accepted past values by more than that range's width, and a
+   modified z-score beyond ±3.5, said in words ("71.3 % for S005 is far below this trust's 20
+   accepted months … (99.6 % to 100 %, median 100 %)").
 
 A file is all-or-nothing: a caller stores nothing while ``ValidationResult.blocking`` is true.
 ``values`` holds a ``CleanValue`` for each row with a value and no blocking finding of its own;
@@ -153,7 +154,9 @@ def _outlier_findings(values: list[CleanValue], context: ValidationContext) -> l
     for clean in values:
         code = clean.metric_code
         if code not in histories:  # a monthly metric's three values share one history
-            histories[code] = history_of(context.history.get(code, ()))
+            rule = context.metrics.get(code)
+            monthly = rule is not None and rule.frequency == "monthly"
+            histories[code] = history_of(context.history.get(code, ()), monthly=monthly)
         history = histories[code]
         outlier = outlier_against(clean.value, history) if history else None
         if outlier is None:
@@ -180,7 +183,8 @@ def outlier_words(
     outlier: Outlier, rule: MetricRule | None, code: str, context: ValidationContext
 ) -> str:
     """E.g. "71.3 % for S005 is far below this trust's 20 accepted months from January 2020 to
-    August 2021 (99.6 % to 100 %, median 100 %)." — what the value was compared with."""
+    August 2021 (99.6 % to 100 %, median 100 %): further outside that range than the range is
+    wide." — what the value was compared with, and why it is far."""
     history = outlier.history
     unit = " %" if rule is not None and rule.value_type == "percentage" else ""
 
@@ -192,12 +196,15 @@ def outlier_words(
     plural = "" if history.points == 1 else "s"
     span = f"from {history.first:%B %Y} to {history.last:%B %Y}"
     if history.low == history.high:
-        spread = f"{shown(history.low)} every time"
+        spread = f"{shown(history.low)} every time)."
     else:
-        spread = f"{shown(history.low)} to {shown(history.high)}, median {shown(history.median)}"
+        spread = (
+            f"{shown(history.low)} to {shown(history.high)}, median {shown(history.median)}): "
+            "further outside that range than the range is wide."
+        )
     return (
         f"{shown(outlier.value)} for {code} is far {outlier.direction} {body}'s "
-        f"{history.points} accepted {points}{plural} {span} ({spread})."
+        f"{history.points} accepted {points}{plural} {span} ({spread}"
     )
 
 

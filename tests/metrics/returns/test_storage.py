@@ -29,7 +29,8 @@ from tests.metrics.factories import HEADER, full_rows, quarter
 
 pytestmark = pytest.mark.django_db
 
-HISTORY = (100.0, 104.0, 98.0, 101.0, 97.0, 103.0)  # six months: enough for the outlier check
+# A year of months: enough for the outlier check (metrics.engine.outliers.MIN_POINTS).
+HISTORY = (100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 98.0, 103.0, 101.0)
 
 
 def noisy_metric(edition: FrameworkEdition) -> Metric:
@@ -65,15 +66,21 @@ def national_file(bodies: list[Organisation], rows) -> bytes:
 
 @pytest.fixture
 def world(registry: Registry, cast: Cast) -> dict:
-    """Trusts A1 and A3 (both acute) with the same two accepted quarters of history."""
+    """Trusts A1 and A3 (both acute) with the same four accepted quarters of history."""
     load_builtin_catalogues()
-    history = [quarter(number=1), quarter(number=2)]
+    history = [
+        quarter(year=2020, number=3),
+        quarter(year=2020, number=4),
+        quarter(number=1),
+        quarter(number=2),
+    ]
     period = quarter(number=3)
     edition = edition_for(period)
     reviewer = UserFactory(email="second.national@nhs.test")
     role_grant(user=reviewer, role=Role.NATIONAL_ADMIN, node=None)
     bodies = [registry.trust_a1, registry.trust_a3]
-    for past, noisy in zip(history, (HISTORY[:3], HISTORY[3:]), strict=True):
+    chunks = [HISTORY[start : start + 3] for start in range(0, len(HISTORY), 3)]
+    for past, noisy in zip(history, chunks, strict=True):
         rows = rows_for(registry.trust_a1, past, edition, list(noisy))
         returns_bulk_upload(
             period=past,
@@ -157,13 +164,14 @@ def test_the_same_file_singly_and_in_bulk_is_stored_alike(world: dict, cast: Cas
     codes = sorted(f[2] for f in findings(single))
     assert codes == ["missing_metric", "outlier_against_history"]
     assert findings(bulk) == findings(single)
-    # The outlier says, in words, what history it compared with: the six accepted months.
+    # The outlier says, in words, what history it compared with: the year of accepted months.
     (outlier,) = [f[4] for f in findings(single) if f[2] == "outlier_against_history"]
     metric = noisy_metric(world["edition"]).code
-    assert f"1,000 for {metric} is far above this trust's 6 accepted months from April 2021 " in (
-        outlier
+    assert (
+        f"1,000 for {metric} is far above this trust's 12 accepted months from October 2020 "
+        in (outlier)
     )
-    assert "to September 2021 (97 to 104, median 100.5)." in outlier
+    assert "to September 2021 (97 to 104, median 100.5): further outside" in outlier
     assert values(bulk) == values(single)
     assert values(single)[0][3] == 2  # the line of the version's own file
     uploaded = {

@@ -452,9 +452,10 @@ def test_outlier_against_the_body_s_own_history():
     # What it compared with, in words: the points, their span, their range and median.
     assert finding.message.startswith(
         "Row 2, column value: 45 % for S005 is far below this trust's 12 accepted months from "
-        "October 2020 to September 2021 (90.5 % to 93.5 %, median 92 %)."
+        "October 2020 to September 2021 (90.5 % to 93.5 %, median 92 %): further outside that "
+        "range than the range is wide."
     )
-    summary = history_of(history)
+    summary = history_of(history, monthly=True)
     assert summary is not None
     # The MAD is 0.75, below its floor of 1 % of the median: the spread is 0.92.
     assert summary.median == 92.0
@@ -476,7 +477,7 @@ def test_a_flat_history_still_judges_a_fall():
 
 
 def test_a_history_of_zeros_judges_any_other_value():
-    summary = history_of(monthly([0.0] * 12))
+    summary = history_of(monthly([0.0] * 12), monthly=True)
     assert summary is not None
     assert summary.spread == 0
     assert outlier_against(0.0, summary) is None
@@ -486,15 +487,30 @@ def test_a_history_of_zeros_judges_any_other_value():
 
 
 def test_no_outlier_within_history_or_without_enough_history():
-    steady = monthly([91.0, 92.0, 93.0, 92.5, 91.5, 92.0])
+    steady = monthly([91.0, 92.0, 93.0, 92.5, 91.5, 92.0] * 2)
     result = validate_return(file_of({"value": "92.5"}), context_for(history={"S005": steady}))
     assert "outlier_against_history" not in codes(result.findings)
-    short = validate_return(file_of({"value": "45"}), context_for(history={"S005": steady[:5]}))
+    far = validate_return(file_of({"value": "45"}), context_for(history={"S005": steady}))
+    assert "outlier_against_history" in codes(far.findings)
+    # Less than a year of months has not seen a winter: it judges nothing.
+    short = validate_return(file_of({"value": "45"}), context_for(history={"S005": steady[1:]}))
     assert "outlier_against_history" not in codes(short.findings)
+    assert history_of(steady[1:], monthly=True) is None
+    assert history_of(steady[4:], monthly=False) is not None  # two years of quarters
+    assert history_of(steady[5:], monthly=False) is None
     # Outside the range but within the usual spread: a new best month is not an outlier.
-    wide = monthly([80.0, 95.0, 85.0, 92.0, 88.0, 90.0, 83.0, 94.0])
+    wide = monthly([80.0, 95.0, 85.0, 92.0, 88.0, 90.0, 83.0, 94.0, 86.0, 91.0, 84.0, 89.0])
     best = validate_return(file_of({"value": "96"}), context_for(history={"S005": wide}))
     assert "outlier_against_history" not in codes(best.findings)
+    # A tight history with one month at 60: 61 is beyond it by less than the range's width,
+    # though its modified z-score (about 15) alone would call it an outlier.
+    tight = history_of(
+        monthly([50.0, 50.1, 49.9, 50.0, 50.2, 49.8, 50.1, 49.9, 50.0, 50.1, 49.9, 60.0]),
+        monthly=True,
+    )
+    assert tight is not None
+    assert outlier_against(61.0, tight) is None
+    assert outlier_against(71.0, tight) is not None
 
 
 def test_findings_are_capped_with_a_summary(monkeypatch):
