@@ -184,7 +184,7 @@ PAGES: dict[str, Entry] = {
     "return-upload": Entry(ods, sees_body, "submit", POST_ONLY),
     "return-preview": Entry(lambda s: {**ods(s), "draft": NONE}, nobody, "submit"),
     "return-justify": Entry(ods, sees_body, "submit", POST_ONLY),
-    "return-sign-off": Entry(ods, sees_body, "sign_off", POST_ONLY),
+    "return-sign-off": Entry(ods, sees_body, "sign_off"),  # GET: check your answers
     "return-accept": Entry(ods, sees_body, "review", POST_ONLY),
     "return-send-back": Entry(ods, sees_body, "review", POST_ONLY),
     "return-reopen": Entry(ods, sees_body, "reopen", POST_ONLY),

@@ -88,9 +88,18 @@ def test_upload_by_keyboard_then_sign_off_by_keyboard(
 
     keyboard_login(page, live_server, cast.approver)
     page.goto(return_url)
+    # Check your answers, then the declaration ticked with Space and the button pressed.
+    tab_to(page, page.get_by_role("link", name="Check and sign off version 1"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before signing off"
+    )
+    tab_to(page, page.get_by_role("checkbox"))
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox")).to_be_checked()
     tab_to(page, page.get_by_role("button", name="Sign off version 1"))
     page.keyboard.press("Space")
-    expect(page.get_by_role("alert")).to_contain_text("Return signed off.")
+    expect(page.get_by_role("alert")).to_contain_text("Return signed off")
 
     record = Return.objects.get(organisation=registry.trust_a1, period=period)
     assert record.state == ReturnState.SIGNED_OFF

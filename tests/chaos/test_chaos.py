@@ -98,7 +98,7 @@ def accept(acceptance: Acceptance, broker: str) -> subprocess.CompletedProcess[s
         "from metrics.returns.review import return_accept\n"
         f"record = Return.objects.get(pk={acceptance.record.pk})\n"
         f"user = User.objects.get(pk={acceptance.lead.pk})\n"
-        "print(return_accept(return_record=record, user=user).state)\n",
+        "print(return_accept(return_record=record, user=user).return_record.state)\n",
         broker,
     )
 

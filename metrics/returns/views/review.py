@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import SIGN_OFF_RETURN
 from accounts.scope import request_user
 from metrics.models.returns import (
     Severity,
@@ -28,6 +29,7 @@ from metrics.returns.forms import (
 from metrics.returns.policy import (
     ReturnActionRefused,
     next_actions,
+    require_permission,
 )
 from metrics.returns.review import (
     findings_justify,
@@ -74,9 +76,15 @@ def return_justify(request: HttpRequest, ods_code: str, period: str) -> HttpResp
 def return_sign_off_view(request: HttpRequest, ods_code: str, period: str) -> HttpResponse:
     """Check your answers: what is being signed off, then the approver's declaration."""
     page = return_page_load(request, ods_code, period)
+    # The check is the sign-off's form: for those who may sign off (403 for the others).
+    require_permission(
+        request_user(request), SIGN_OFF_RETURN, page.organisation, "sign off its returns"
+    )
     version = page.version
     if page.record is None or version is None:
         empty = ConfirmForm()
+        if request.method == "GET":
+            return return_page_render(request, page)
         empty.add_error(None, "This return has no version yet.")
         return return_page_render(request, page, form=empty, status=400)
     declaration = sign_off_declaration(version, page.organisation)

@@ -340,7 +340,7 @@ def test_reopening_an_accepted_return_allows_a_new_version(world: World) -> None
 def test_accepting_holds_the_accepted_values_per_series_in_the_same_transaction(
     world: World,
 ) -> None:
-    first = return_accept(return_record=signed_off(world), user=world.cast.analyst_a)
+    first = return_accept(return_record=signed_off(world), user=world.cast.analyst_a).return_record
     assert first.accepted_version is not None
     held = AcceptedSeries.objects.filter(organisation=world.registry.trust_a1)
     values = Value.objects.filter(version=first.accepted_version).order_by("metric", "period_end")
@@ -360,9 +360,11 @@ def test_accepting_holds_the_accepted_values_per_series_in_the_same_transaction(
     )
     world.upload(world.file(shift=1))
     second = return_accept(
-        return_record=return_sign_off(return_record=world.record(), user=world.cast.approver),
+        return_record=return_sign_off(
+            return_record=world.record(), user=world.cast.approver, declaration=True
+        ),
         user=world.cast.analyst_a,
-    )
+    ).return_record
     assert second.accepted_version is not None
     assert {v for s in held.all() for v in s.version_ids} == {second.accepted_version.pk}
     assert held.count() == len({v.metric_id for v in values})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0013_flag_evidence_as_facts'),
+        ('metrics', '0014_accepted_series'),
     ]
 
     operations = [
