@@ -84,6 +84,7 @@ class Trust(HttpUser):
             )
         self.client.post(
             f"/api/v1/returns/{record}/sign-off/",
+            json={"declaration": True},
             headers=_token(trust["approver"]),
             name="API sign off",
         )
