@@ -14,7 +14,7 @@ from accounts.roles import Role
 from accounts.scope import role_grant
 from metrics.calculation.summary import run_summary
 from metrics.models.results import Flag, MetricResult
-from tests.conftest import PASSWORD
+from tests.conftest import password_login
 from tests.factories import RegionFactory, UserFactory
 from tests.metrics.calculation.support import National, calculate, new_run, resubmit
 
@@ -80,7 +80,7 @@ def test_the_page_leads_with_the_summary_and_scope_limits_the_bodies(national: N
     second = calculate(national.period, national.edition)
     client = Client()
     user = national_user()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert password_login(client, user.email)
     html = client.get(f"/runs/{second.pk}/").content.decode()
     assert html.index('id="what-changed"') < html.index('id="parameters"')
     shown = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())

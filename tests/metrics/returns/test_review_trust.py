@@ -32,7 +32,7 @@ from metrics.models.catalogue import FrameworkEdition, Period
 from metrics.models.returns import Return, ReturnEvent, ReturnState, ReturnVersion
 from metrics.returns.review import return_accept, return_reopen, return_sign_off
 from metrics.returns.upload import return_upload
-from tests.conftest import PASSWORD, Cast, Registry
+from tests.conftest import Cast, Registry, password_login
 from tests.metrics.factories import csv_file, full_rows, quarter
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def trust(registry: Registry, cast: Cast) -> Trust:
 
 def client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert password_login(client, user.email)
     return client
 
 
