@@ -79,7 +79,7 @@ def floor_thresholds(period: Any, edition: Any) -> tuple[list[tuple[Any, ...]], 
 
 
 RESULT_TABLES = (
-    "metrics_calculationrun", "metrics_currentrun", "metrics_runinput", "metrics_metricresult",
+    "metrics_calculationrun", "metrics_currentrun", "metrics_inputset", "metrics_metricresult",
     "metrics_quartilethreshold", "metrics_spcseries", "metrics_flag",
 )  # fmt: skip
 

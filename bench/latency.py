@@ -3,7 +3,7 @@
 Each acceptance: a trust's accepted return in the latest quarter gets a new, corrected version
 (a few values nudged), signed off; metrics.returns.return_accept accepts it — which requests a
 recalculation and enqueues it on commit — and the clock runs until the quarter's CurrentRun
-points at a finished run that read that version (RunInput) and has the trust's MetricResult
+points at a finished run that read that version (its input set) and has the trust's MetricResult
 and Flag rows readable. The worker is `celery -A oversight worker --pool=solo`, a subprocess on
 the bench database and a Redis database of its own (BROKER_URL), started and stopped here.
 """
@@ -195,14 +195,17 @@ def corrected_version(record: Any, user: Any) -> Any:
 
 def readable(dataset: Any, record: Any, version: Any) -> Any:
     """The finished current run that read ``version``, once its rows are readable; else None."""
-    from metrics.models.calculation import CurrentRun, RunInput, RunStatus
+    from metrics.calculation.inputs import input_set_members
+    from metrics.models.calculation import CurrentRun, RunStatus
     from metrics.models.results import Flag, MetricResult
+    from metrics.models.returns import ReturnVersion
 
     current = CurrentRun.objects.filter(period=dataset.latest, edition=dataset.edition).first()
     if current is None or current.run.status != RunStatus.FINISHED:
         return None
     run = current.run
-    if not RunInput.objects.filter(run=run, return_version=version).exists():
+    read = input_set_members(run.input_set_id)
+    if not ReturnVersion.objects.filter(pk=version.pk, pk__in=read).exists():
         return None
     body = record.organisation_id
     if not MetricResult.objects.filter(run=run, organisation_id=body).exists():

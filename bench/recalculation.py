@@ -24,6 +24,7 @@ import os
 import pstats
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,25 +85,34 @@ def load_figure(report: Report, dataset: Any) -> None:
     print(f"  {found['text']}")
 
 
-def recalculation(report: Report, dataset: Any, *, profile: bool) -> None:
+def recalculation(report: Report, dataset: Any, *, profile: bool, workers: int = 1) -> None:
     from bench.check import check
     from bench.engine import floor_thresholds, full_run
+    from bench.latency import celery_worker
     from bench.pandas_reference import reference_run
+    from metrics.calculation.parts import parts_done_by
 
     scale, period = dataset.scale.name, dataset.latest
     print(f"Full recalculation of {period.label}:")
     profiler = cProfile.Profile() if profile else None
-    if profiler:
-        profiler.enable()
-    run, seconds = full_run(period, dataset.edition, reason="Benchmark: full recalculation")
-    if profiler:
-        profiler.disable()
+    with ExitStack() as helpers:
+        # This process does the run; each other worker takes parts of its SPC (.parts).
+        for _ in range(workers - 1):
+            helpers.enter_context(celery_worker(database_url(scale)))
+        if profiler:
+            profiler.enable()
+        run, seconds = full_run(period, dataset.edition, reason="Benchmark: full recalculation")
+        if profiler:
+            profiler.disable()
     target = _target(seconds, TARGETS[scale])
+    done_by = parts_done_by(run.pk)
+    here = done_by.get(_worker_name(), 0)
+    shared = f"{workers} worker(s): SPC parts {here} here, {sum(done_by.values()) - here} by others"
     report.add(
         f"full recalculation of {period.label}: engine (run {run.pk})",
         seconds,
         target=target,
-        note=_steps(run),
+        note=f"{shared}; {_steps(run)}",
     )
     print(f"  engine: {seconds:.3f} s")
     reference = reference_run(
@@ -151,6 +161,12 @@ def ratios(report: Report, *, engine: float, pandas: float, floor: float) -> Non
         target=f">= {PANDAS_RATIO_TARGET:g}x: {pandas_met}",
     )
     print(f"  engine / floor {to_floor:.1f}x, pandas / engine {speedup:.2f}x")
+
+
+def _worker_name() -> str:
+    from metrics.calculation.parts import worker_name
+
+    return worker_name()
 
 
 def _steps(run: Any) -> str:
@@ -245,6 +261,12 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-recalculation", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the engine's full run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the full run: this one and N-1 Celery workers taking SPC parts",
+    )
     args = parser.parse_args()
 
     from bench.latency import use_real_broker
@@ -264,7 +286,7 @@ def main() -> None:
     history_ensure(dataset)
     if not args.skip_recalculation:
         analyze_results()
-        recalculation(report, dataset, profile=args.profile)
+        recalculation(report, dataset, profile=args.profile, workers=args.workers)
     if not args.skip_latency:
         analyze_results()
         latency_figures(report, dataset, count=args.acceptances, timeout=args.timeout)

@@ -16,7 +16,8 @@ from rest_framework.reverse import reverse
 from accounts.scope import is_national
 from metrics.calculation.selectors import run_inputs, runs_list
 from metrics.catalogue.filters import PeriodFilter
-from metrics.models.calculation import CalculationRun, RunInput
+from metrics.models.calculation import CalculationRun
+from metrics.models.returns import ReturnVersion
 
 
 class RunLinkSerializer(serializers.Serializer):
@@ -103,17 +104,12 @@ class RunDetailSerializer(RunSerializer):
 
 
 class RunInputSerializer(serializers.ModelSerializer):
-    version = serializers.IntegerField(source="return_version_id")
-    organisation = serializers.CharField(
-        source="return_version.return_record.organisation.ods_code"
-    )
-    period = serializers.CharField(source="return_version.return_record.period.label")
-    number = serializers.IntegerField(source="return_version.number")
-    file_sha256 = serializers.CharField(source="return_version.file_sha256")
-    uploaded_at = serializers.DateTimeField(source="return_version.uploaded_at")
+    version = serializers.IntegerField(source="pk")
+    organisation = serializers.CharField(source="return_record.organisation.ods_code")
+    period = serializers.CharField(source="return_record.period.label")
 
     class Meta:
-        model = RunInput
+        model = ReturnVersion
         fields = ["version", "organisation", "period", "number", "file_sha256", "uploaded_at"]
 
 

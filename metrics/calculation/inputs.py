@@ -1,14 +1,24 @@
-"""A run's inputs: the accepted versions it reads, their record, and what changed since the
-quarter's current run."""
+"""A run's inputs: the accepted versions it reads, the input set it records them in (shared
+between runs, by content), and what changed since the quarter's current run."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
 
 import numpy as np
+from django.db.models.expressions import RawSQL
 
-from metrics.calculation.sql import fetch, placeholders, version_ids_fetch
-from oversight.bulk import copy_binary, copy_rows, is_postgres
+from metrics.calculation.sql import (
+    binary_array,
+    fetch,
+    fetch_binary,
+    placeholders,
+    version_ids_fetch,
+)
+from metrics.models.calculation import CalculationRun, InputSet
+from oversight.bulk import is_postgres
 
 # --- inputs and what changed -----------------------------------------------------------------
 
@@ -26,29 +36,62 @@ def accepted_versions(*, edition_id: int, period_end: str) -> np.ndarray:
 
 
 def input_versions(run_id: int) -> np.ndarray:
-    """The versions a run recorded as its inputs, in id order."""
-    return version_ids_fetch(
-        "SELECT return_version_id FROM metrics_runinput WHERE run_id = %s", [run_id]
-    )
-
-
-INPUT_ROW = np.dtype(
-    [("fields", ">i2"), ("run_len", ">i4"), ("run", ">i8"), ("version_len", ">i4"),
-     ("version", ">i8")]
-)  # fmt: skip
-
-
-def inputs_write(run_id: int, version_ids: np.ndarray) -> int:
-    """Record the run's inputs (~275k rows at stress scale: on PostgreSQL one binary COPY
-    built by numpy, no Python object per row)."""
+    """The versions a run read (its input set), in id order; none if it has not read yet."""
     if not is_postgres():
-        pairs = ((run_id, version) for version in version_ids.tolist())
-        return copy_rows("metrics_runinput", ("run_id", "return_version_id"), pairs)
-    rows = np.empty(len(version_ids), INPUT_ROW)
-    rows["fields"], rows["run_len"], rows["version_len"] = 2, 8, 8
-    rows["run"], rows["version"] = run_id, version_ids
-    copy_binary("metrics_runinput", ("run_id", "return_version_id"), [rows.tobytes()])
-    return len(rows)
+        rows = fetch(
+            "SELECT s.version_ids FROM metrics_inputset s "
+            "JOIN metrics_calculationrun r ON r.input_set_id = s.id WHERE r.id = %s",
+            [run_id],
+        )
+        return np.array(json.loads(rows[0][0]) if rows else [], dtype=np.int64)
+    found = fetch_binary(  # already sorted: one binary array, read as it is
+        "SELECT array_send(s.version_ids) FROM metrics_inputset s "
+        "JOIN metrics_calculationrun r ON r.input_set_id = s.id WHERE r.id = %s",
+        [run_id],
+    )
+    if found is None:
+        return np.zeros(0, np.int64)
+    return binary_array(found[0], ">i8").astype(np.int64)
+
+
+def input_set_record(*, run_id: int, period_id: int, edition_id: int, versions: np.ndarray) -> int:
+    """Point the run at the quarter's input set holding exactly these versions, made if no
+    run read them before; returns its id.
+
+    Content-addressed (the SHA-256 of the sorted ids): runs that read the same versions share
+    one row, and a run redone after its worker died finds its own again. One row of ids,
+    never a row per version (~275k at stress scale)."""
+    ids = np.sort(versions).astype(np.int64)
+    digest = hashlib.sha256(ids.astype(">i8").tobytes()).hexdigest()
+    key = {"period_id": period_id, "edition_id": edition_id, "digest": digest}
+    found = InputSet.objects.filter(**key).values_list("pk", flat=True).first()
+    if found is None and is_postgres():  # the ids as one array literal: no object per id
+        literal = "{" + ",".join(ids.astype(str).tolist()) + "}"
+        found = fetch(
+            "INSERT INTO metrics_inputset "
+            "(period_id, edition_id, digest, version_ids, size, created_at) "
+            "VALUES (%s, %s, %s, CAST(%s AS BIGINT[]), %s, now()) "
+            "ON CONFLICT (period_id, edition_id, digest) DO UPDATE SET size = EXCLUDED.size "
+            "RETURNING id",
+            [period_id, edition_id, digest, literal, len(ids)],
+        )[0][0]
+    elif found is None:
+        made = InputSet.objects.get_or_create(
+            **key, defaults={"version_ids": ids.tolist(), "size": len(ids)}
+        )
+        found = made[0].pk
+    CalculationRun.objects.filter(pk=run_id).update(input_set_id=found)
+    return int(found)
+
+
+def input_set_members(input_set_id: int | None) -> RawSQL:
+    """The ids of an input set's versions, as a subquery for ``pk__in`` (the set's array
+    unnested on PostgreSQL, its JSON list read by json_each on SQLite)."""
+    if is_postgres():
+        sql = "SELECT unnest(version_ids) FROM metrics_inputset WHERE id = %s"
+    else:
+        sql = "SELECT j.value FROM metrics_inputset s, json_each(s.version_ids) j WHERE s.id = %s"
+    return RawSQL(sql, [input_set_id])  # noqa: S611 - our own statement, the id bound
 
 
 def versions_described(version_ids: Collection[int]) -> list[tuple[int, int, int]]:

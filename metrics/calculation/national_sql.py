@@ -300,12 +300,13 @@ def units_take(table: str, *, run_id: int, previous_id: int, recomputed: Units) 
 
 
 def results_delete(run_ids: Collection[int]) -> None:
-    """Every row a run stored, its units, thresholds and inputs (it failed, or was superseded,
-    or its worker died): no finished run's units ever name a run that did not finish."""
+    """Every row a run stored, its units and thresholds (it failed, or was superseded, or its
+    worker died): no finished run's units ever name a run that did not finish. Its input set
+    stays: shared between runs, it names only versions."""
     runs = placeholders(run_ids)
     for table in STORED.values():
         execute(f"DELETE FROM {table} WHERE stored_in_id IN ({runs})", list(run_ids))  # noqa: S608 - our identifiers
-    for table in (*STORED, "metrics_quartilethreshold", "metrics_runinput"):
+    for table in (*STORED, "metrics_quartilethreshold"):
         execute(f"DELETE FROM {table} WHERE run_id IN ({runs})", list(run_ids))  # noqa: S608 - our identifiers
 
 

@@ -7,15 +7,17 @@ DESIGN.md "The oversight cycle" step 4 and issue 4. A run, for one quarter and e
 2. is claimed by a worker holding the quarter's advisory lock, together with every other
    waiting run of the quarter, which become superseded — so runs are serialised per quarter
    and fifty acceptances coalesce into a handful of runs (``run_calculation``);
-3. records its inputs (the accepted versions; ``_InputsStep``, alongside the rest when it can),
-   then finds what changed since the quarter's current run (``Plan``): only those metrics'
+3. records its inputs by reference to the quarter's input set (the accepted versions it read,
+   one row shared by every run that read the same: ``inputs.input_set_record``), then finds
+   what changed since the quarter's current run (``Plan``): only those metrics'
    national results in the changed bodies' peer groups, those bodies' SPC series and the
    flags whose facts came out different are recomputed; the rest is taken from the current
    run by reference (``metrics.models``, "stored once, shared between runs": a few hundred
    unit rows, not every result again);
 4. computes quarter values, ranks, percentiles, quartiles and scores
-   (``metrics.calculation_results``), SPC series (``metrics.calculation_spc``, on a thread of
-   its own alongside the national results when it can) and the flags
+   (``metrics.calculation_results``), SPC series (in parts any worker may take while this one
+   does the national results, joined before the flags: ``metrics.calculation.parts``) and the
+   flags
    (``metrics.calculation_flags``), with set-based SQL (``metrics.calculation_sql``);
 5. is published by switching ``CurrentRun`` in the transaction that marks it finished.
 
@@ -33,7 +35,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import kombu.exceptions
 import psycopg
 from celery import signature
 from django.db import DatabaseError, transaction
@@ -42,6 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from metrics.calculation.national_sql import results_delete
+from metrics.calculation.parts import BROKER_ERRORS
 from metrics.calculation.sql import lock_release, lock_try, lock_try_transaction, quarter_lock_key
 from metrics.calculation.steps import calculate
 from metrics.models.calculation import CalculationRun, RunStatus
@@ -51,7 +53,6 @@ logger = logging.getLogger(__name__)
 
 # Errors worth retrying: the database went away or deadlocked, or Redis refused a publish.
 TRANSIENT_DATABASE_ERRORS = (DjangoOperationalError, psycopg.OperationalError)
-BROKER_ERRORS = (kombu.exceptions.OperationalError, OSError)
 
 
 RECALCULATE_TASK = "metrics.tasks.recalculate"

@@ -8,7 +8,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import RoleAssignment
 from accounts.scope import AnyUser, is_national, organisations_visible_to
-from metrics.models.calculation import CalculationRun, CurrentRun, RunInput
+from metrics.calculation.inputs import input_set_members
+from metrics.models.calculation import CalculationRun, CurrentRun
+from metrics.models.returns import ReturnVersion
 from oversight.errors import NotFound
 
 # --- runs --------------------------------------------------------------------------------------
@@ -43,21 +45,18 @@ def run_get(*, user: AnyUser, run_id: int) -> CalculationRun:
     return run
 
 
-def run_inputs(*, user: AnyUser, run: CalculationRun) -> QuerySet[RunInput]:
-    """The return versions the run read, of bodies in the user's scope only."""
+def run_inputs(*, user: AnyUser, run: CalculationRun) -> QuerySet[ReturnVersion]:
+    """The return versions the run read (its input set), of bodies in the user's scope only."""
     return (
-        RunInput.objects.filter(
-            run=run,
-            return_version__return_record__organisation__in=organisations_visible_to(user),
+        ReturnVersion.objects.filter(
+            pk__in=input_set_members(run.input_set_id),
+            return_record__organisation__in=organisations_visible_to(user),
         )
-        .select_related(
-            "return_version",
-            "return_version__return_record__organisation",
-            "return_version__return_record__period",
-        )
+        .defer("file_content")
+        .select_related("return_record__organisation", "return_record__period")
         .order_by(
-            "-return_version__return_record__period__year",
-            "-return_version__return_record__period__quarter",
-            "return_version__return_record__organisation__ods_code",
+            "-return_record__period__year",
+            "-return_record__period__quarter",
+            "return_record__organisation__ods_code",
         )
     )

@@ -11,15 +11,12 @@ stored in the run with a unit per body (metrics.models, "stored once, shared bet
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connection, connections
 from psycopg.types.json import Jsonb
 
 from metrics.calculation.national_sql import units_write
@@ -54,7 +51,7 @@ from metrics.engine.spc.masks import (
     concern_bits,
     mask_signals,
 )
-from oversight.bulk import copy_rows, is_postgres
+from oversight.bulk import copy_rows
 from oversight.clock import Clock
 
 SPC_COLUMNS = (
@@ -172,7 +169,7 @@ def spc_batch_write(
 ) -> int:
     """Analyse and store the series of a batch of bodies that reach into the quarter (those
     with a result: a value of the quarter's accepted version); returns how many series.
-    ``found``: their values, if already read (``SeriesReader``). ``timings`` adds up the
+    ``found``: their values, if already read. ``timings`` adds up the
     seconds spent reading, analysing and writing. ``rebases``: the recorded rebases
     (``rebases.rebase_days``) that split series into segments."""
     clock = Clock(timings if timings is not None else {})
@@ -189,62 +186,6 @@ def spc_batch_write(
     units_write("metrics_seriesunit", run_id, sorted({(row[2],) for row in rows}))
     clock.lap("spc: write")
     return written
-
-
-class SeriesReader:
-    """The values of each batch of bodies, read ahead on a database connection of its own while
-    the run works on (the national results, the previous batch): on PostgreSQL with two cores,
-    the reading query runs alongside the rest. Inside a transaction (tests) the run's data may
-    be invisible to another connection: then each batch is read when taken."""
-
-    AHEAD = 2  # batches read ahead: bounded memory at any scale
-
-    def __init__(self, *, edition_id: int, period_end: str, batches: list[list[int]]) -> None:
-        self.edition_id, self.period_end, self.batches = edition_id, period_end, batches
-        self.reading = Clock()
-        self.pool = None
-        self.pending: deque[Future[SeriesArrays]] = deque()
-        self.submitted = 0
-        if batches and is_postgres() and not connection.in_atomic_block:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spc-values")
-            for _ in range(self.AHEAD):
-                self._submit()
-
-    @property
-    def alongside(self) -> bool:
-        return self.pool is not None
-
-    @property
-    def read_seconds(self) -> float:
-        return self.reading.timings.get("read", 0.0)
-
-    def _read(self, batch: list[int]) -> SeriesArrays:
-        with self.reading.step("read"):
-            return series_arrays(
-                edition_id=self.edition_id, period_end=self.period_end, organisation_ids=batch
-            )
-
-    def _submit(self) -> None:
-        if self.pool is not None and self.submitted < len(self.batches):
-            self.pending.append(self.pool.submit(self._read, self.batches[self.submitted]))
-            self.submitted += 1
-
-    def take(self, index: int) -> SeriesArrays:
-        """The values of batch ``index`` (taken in order)."""
-        if self.pool is None:
-            return self._read(self.batches[index])
-        found = self.pending.popleft().result()
-        self._submit()
-        return found
-
-    def close(self) -> None:
-        if self.pool is None:
-            return
-        for future in self.pending:
-            future.cancel()
-        self.pool.submit(connections.close_all).result()  # the reading thread's connection
-        self.pool.shutdown()
-        self.pool = None
 
 
 def series_rows(

@@ -4,21 +4,20 @@ current run), the national results, SPC series and flags, and its publication.""
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import numpy as np
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from metrics.calculation.flags import flag_history, flags_write, series_changed_units
 from metrics.calculation.inputs import (
     accepted_versions,
+    input_set_record,
     input_versions,
-    inputs_write,
     metrics_of_versions,
     organisations_in_quarter,
     peer_groups_of,
@@ -26,12 +25,9 @@ from metrics.calculation.inputs import (
 )
 from metrics.calculation.national import national_results_write
 from metrics.calculation.national_sql import Units, results_delete, units_take
-from metrics.calculation.rebased import rebase_days
-from metrics.calculation.series import SeriesMetric, SeriesReader, spc_batch_write, spc_settings
+from metrics.calculation.parts import parts_done_by, parts_join, parts_record, parts_send
 from metrics.calculation.signals import run_published
-from metrics.calculation.sql import is_postgres
 from metrics.engine.flags import DEFAULT_DEFINITIONS
-from metrics.engine.kinds import ValueType
 from metrics.engine.spc.kinds import SpcSettings
 from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Metric
@@ -41,10 +37,10 @@ logger = logging.getLogger(__name__)
 
 # Raised whenever the rules change: a run never takes results computed by another method
 # version (the storage of results is the migrations' business, not the method's).
-# Raised whenever the rules change: a run never takes results computed by another method
-# version (the storage of results is the migrations' business, not the method's).
 METHOD_VERSION = "2026.2"  # contextual: no quartile or flag; ratings: no SPC
-SPC_BATCH_BODIES = 100  # bodies per SPC read: ~330k values at England scale, ~1.2M at stress
+# Bodies per SPC part (metrics.calculation.parts): ~330k values at England scale, ~1.2M at
+# stress; ~4 parts at England scale, ~70 at stress, for the workers to share.
+SPC_BATCH_BODIES = 100
 
 
 def calculation_parameters(edition: FrameworkEdition) -> dict[str, Any]:
@@ -101,15 +97,13 @@ def calculate(run: CalculationRun) -> None:
     with clock.step("inputs: read"):
         results_delete([run.pk])  # leftovers of an attempt whose worker died
         versions = accepted_versions(edition_id=run.edition_id, period_end=str(run.period.end))
-    inputs = _InputsStep(run.pk, versions)
-    try:
-        _calculate_results(run, versions, clock)
-        with clock.step("inputs: waiting for the record"):
-            inputs.result()  # published only with its inputs recorded
-        with clock.step("publish"):
-            _publish(run, clock)
-    finally:
-        inputs.close()  # before a failed run's rows are deleted
+    with clock.step("inputs: record"):
+        input_set_record(
+            run_id=run.pk, period_id=run.period_id, edition_id=run.edition_id, versions=versions
+        )
+    _calculate_results(run, versions, clock)
+    with clock.step("publish"):
+        _publish(run, clock)
 
 
 def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) -> None:
@@ -132,24 +126,31 @@ def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) 
             incremental=plan.previous_id is not None,
             metric_ids=sorted(metrics if recomputed.metric_ids is None else recomputed.metric_ids),
         )
-    # The SPC step runs alongside the national results when it can (_SpcStep).
-    spc = _SpcStep(run, plan, parameters, metrics, batches)
-    try:
-        with clock.step("national results"), transaction.atomic():
-            changed_units = national_results_write(
-                run,
-                recomputed=recomputed,
+    # The SPC parts go to the workers while this one does the national results (.parts).
+    with clock.step("spc: parts sent"):
+        parts_record(run, batches)
+        sent = parts_send(run.pk, len(batches))
+    with clock.step("national results"), transaction.atomic():
+        changed_units = national_results_write(
+            run,
+            recomputed=recomputed,
+            previous_id=plan.previous_id,
+            min_bodies=parameters["quartiles"]["min_bodies"],
+            metrics=metrics,
+            timings=clock.timings,
+        )
+    _step_done(run)
+    with clock.step("spc series"):
+        series = parts_join(run)
+        if plan.previous_id is not None:
+            units_take(
+                "metrics_seriesunit",
+                run_id=run.pk,
                 previous_id=plan.previous_id,
-                min_bodies=parameters["quartiles"]["min_bodies"],
-                metrics=metrics,
-                timings=clock.timings,
+                recomputed=plan.recomputed,
             )
-        _step_done(run)
-        with clock.step("spc: waiting for the series" if spc.alongside else "spc"):
-            series = spc.result()
-    finally:
-        spc.close()
-        clock.timings.update(spc.clock.timings)
+    done_by = parts_done_by(run.pk)
+    logger.info("Run %s: %s parts (%s sent), done by %s", run.pk, len(batches), sent, done_by)
     with clock.step("flags"), transaction.atomic():
         history = flag_history(run, parameters["flags"])
         previous_id = plan.previous_id
@@ -217,154 +218,8 @@ def _progress(run: CalculationRun, steps_done: int, **fields: Any) -> None:
 
 
 def _step_done(run: CalculationRun) -> None:
-    """One more step done (steps may end on two threads: counted, not numbered)."""
+    """One more step done (parts end on any worker: counted, not numbered)."""
     CalculationRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
-
-
-class _InputsStep:
-    """Records the run's inputs — every accepted version up to its quarter, ~275k rows at
-    stress scale, over a second of one acceptance's run — on a thread and database connection
-    of its own while the run works on, when it can (as ``_SpcStep``); else at once. The
-    versions are those the plan compared, read once: the record and the plan always agree."""
-
-    def __init__(self, run_id: int, versions: np.ndarray) -> None:
-        self.pool: ThreadPoolExecutor | None = None
-        if is_postgres() and not connection.in_atomic_block:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inputs")
-            self.future = self.pool.submit(self._in_thread, run_id, versions)
-        else:
-            inputs_write(run_id, versions)
-
-    @staticmethod
-    def _in_thread(run_id: int, versions: np.ndarray) -> int:
-        try:
-            return inputs_write(run_id, versions)
-        finally:
-            connections.close_all()  # this thread's connection
-
-    def result(self) -> None:
-        """Wait until the inputs are recorded (the thread's errors raised here)."""
-        if self.pool is not None:
-            try:
-                self.future.result()
-            finally:
-                self.close()
-
-    def close(self) -> None:
-        """Wait for the thread, whatever it did: the run's rows are deleted only after it."""
-        if self.pool is not None:
-            wait([self.future])
-            self.pool.shutdown()
-            self.pool = None
-
-
-class _SpcStep:
-    """The SPC step, on a thread and database connection of its own while the main one does
-    the national results, when the run's data is committed (PostgreSQL, outside a transaction:
-    the Celery task) and there is more than a batch of bodies; else done when asked for.
-
-    With two cores, PostgreSQL reading values and writing series for one while computing
-    quartiles for the other roughly halves a full run's wait for both.
-    """
-
-    def __init__(
-        self,
-        run: CalculationRun,
-        plan: Plan,
-        parameters: dict[str, Any],
-        metrics: dict[int, Metric],
-        batches: list[list[int]],
-    ) -> None:
-        self.run, self.plan, self.parameters = run, plan, parameters
-        self.metrics, self.batches = metrics, batches
-        self.clock = run_clock(run.pk)
-        self.stopping = False
-        self.alongside = len(batches) > 1 and is_postgres() and not connection.in_atomic_block
-        self.pool: ThreadPoolExecutor | None = None
-        if self.alongside:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spc")
-            self.future = self.pool.submit(self._in_thread)
-
-    def _in_thread(self) -> int:
-        try:
-            return self._run()
-        finally:
-            connections.close_all()  # this thread's connection
-
-    def _run(self) -> int:
-        run = self.run
-        reader = SeriesReader(
-            edition_id=run.edition_id, period_end=str(run.period.end), batches=self.batches
-        )
-        try:
-            return _spc(run, self.plan, self.parameters, self.metrics, reader, self.clock, self)
-        finally:
-            reader.close()
-            if reader.read_seconds:
-                name = "spc: read values" + (" (alongside)" if reader.alongside else "")
-                self.clock.timings[name] = round(reader.read_seconds, 4)
-
-    def result(self) -> int:
-        """How many series were analysed (the thread's errors raised here)."""
-        return self.future.result() if self.pool is not None else self._run()
-
-    def close(self) -> None:
-        """Wait for the thread (told to stop after its batch, should the run have failed)."""
-        if self.pool is not None:
-            self.stopping = True
-            wait([self.future])
-            self.pool.shutdown()
-            self.pool = None
-
-
-def _spc(
-    run: CalculationRun,
-    plan: Plan,
-    parameters: dict[str, Any],
-    metrics: dict[int, Metric],
-    reader: SeriesReader,
-    clock: Clock,
-    step: _SpcStep,
-) -> int:
-    """SPC of the changed bodies' series, batch by batch; the others taken as they were."""
-    settings = spc_settings(parameters["spc"])
-    # An ordinal rating (CQC: Outstanding … Inadequate) is no process measurement: no SPC.
-    series_metrics = {
-        pk: SeriesMetric(polarity=metric.polarity, target=metric.standard)
-        for pk, metric in metrics.items()
-        if metric.value_type != ValueType.RATING
-    }
-    rebases = rebase_days(edition_id=run.edition_id, period_end=str(run.period.end))
-    written = 0
-    for number, batch in enumerate(reader.batches):
-        if step.stopping:
-            break  # the run failed meanwhile: its rows are about to be deleted
-        with clock.step("spc: waiting for values"):
-            found = reader.take(number)
-        with clock.step("spc series"), transaction.atomic():
-            written += spc_batch_write(
-                run_id=run.pk,
-                period_id=run.period_id,
-                edition_id=run.edition_id,
-                period_start=str(run.period.start),
-                period_end=str(run.period.end),
-                organisation_ids=batch,
-                metrics=series_metrics,
-                settings=settings,
-                timings=clock.timings,
-                found=found,
-                rebases=rebases,
-            )
-        _step_done(run)
-    if plan.previous_id is not None:
-        with clock.step("spc taken from the previous run"):
-            units_take(
-                "metrics_seriesunit",
-                run_id=run.pk,
-                previous_id=plan.previous_id,
-                recomputed=plan.recomputed,
-            )
-    return written
 
 
 def _publish(run: CalculationRun, clock: Clock) -> None:

@@ -4,7 +4,8 @@ calculation runs and their results. Django loads this module; import from the pa
 from metrics.models.calculation import (
     CalculationRun,
     CurrentRun,
-    RunInput,
+    InputSet,
+    RunPart,
     RunStatus,
     SpcRebase,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Flag",
     "FlagUnit",
     "FrameworkEdition",
+    "InputSet",
     "Methodology",
     "Metric",
     "MetricResult",
@@ -59,7 +61,7 @@ __all__ = [
     "ReturnDraft",
     "ReturnEvent",
     "ReturnVersion",
-    "RunInput",
+    "RunPart",
     "RunStatus",
     "SeriesUnit",
     "SpcRebase",

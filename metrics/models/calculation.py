@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from metrics.models.arrays import PortableArray
 from metrics.models.catalogue import FrameworkEdition, Metric, Period
-from metrics.models.returns import ReturnVersion
 from oversight.models import Organisation
 
 # --- Calculation runs and results ----------------------------------------------------------
@@ -79,6 +79,14 @@ class CalculationRun(models.Model):
     superseded_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="coalesced"
     )
+    input_set = models.ForeignKey(
+        "InputSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        help_text="The accepted versions the run read (set when it reads them)",
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -108,31 +116,55 @@ def derived_from(to: type[models.Model], **options: Any) -> models.ForeignKey[An
     return models.ForeignKey(to, related_name="+", db_index=False, db_constraint=False, **options)
 
 
-class RunInput(models.Model):
-    """An accepted return version a run read: what any of its results can be traced to.
+class InputSet(models.Model):
+    """The accepted versions a run read (every accepted version of the edition up to its
+    quarter): what any of its results can be traced to, shared between runs.
 
-    Every run records every accepted version up to its quarter (~275k rows at stress scale),
-    so, as for the results, no foreign-key index or constraint: their per-row checks at commit
-    took seconds of every acceptance's recalculation. The unique (run, version) index serves
-    the readers; the rows are the returns' accepted versions as the run read them.
+    Content-addressed per quarter: ``digest`` is the SHA-256 of the sorted ids, so every run
+    that read the same versions points at one set, as results are shared (``metrics.models``,
+    "stored once, shared between runs"). One row of ids, never a row per version (~275k at
+    stress scale, which took seconds of every acceptance's run to copy). Never changed.
     """
 
-    run = models.ForeignKey(
-        CalculationRun,
-        on_delete=models.CASCADE,
-        related_name="inputs",
-        db_index=False,
-        db_constraint=False,
-    )
-    return_version = derived_from(ReturnVersion)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    edition = models.ForeignKey(FrameworkEdition, on_delete=models.PROTECT, related_name="+")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted version ids")
+    version_ids = PortableArray(models.BigIntegerField(), help_text="Sorted ReturnVersion ids")
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "return_version"], name="run_input_once")
+            models.UniqueConstraint(
+                fields=["period", "edition", "digest"], name="one_input_set_per_content"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"Run {self.run_id} read version {self.return_version_id}"
+        return f"{self.size} versions up to quarter {self.period_id} ({self.digest[:12]})"
+
+
+class RunPart(models.Model):
+    """A share of a run's SPC work — the series of a batch of bodies — that any worker may do
+    (``metrics.calculation.parts``). Taken with its row locked, done in the transaction that
+    writes its series and marks it done: a part whose worker dies is free again, and a part
+    is never written twice."""
+
+    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    organisation_ids = models.JSONField(help_text="The bodies whose series the part analyses")
+    done = models.BooleanField(default=False)
+    series = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    done_by = models.CharField(max_length=200, blank=True, help_text="host and process id")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="one_part_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.number} of run {self.run_id}"
 
 
 class CurrentRun(models.Model):

@@ -20,9 +20,9 @@ from accounts.scope import AnyUser
 from metrics.calculation.selectors import run_inputs
 from metrics.engine.kinds import FlagKind
 from metrics.engine.scoring import score_bookends
-from metrics.models.calculation import RunInput
 from metrics.models.catalogue import Metric, Theme
 from metrics.models.results import Flag, MetricResult, SpcSeries
+from metrics.models.returns import ReturnVersion
 from metrics.results.chart_data import chart_from_series
 from metrics.results.charts import render_figure
 from metrics.results.flag_words import flag_texts
@@ -194,7 +194,7 @@ class Explanation:
     rank_text: str
     quartile_text: str
     score_text: str
-    inputs: list[RunInput]
+    inputs: list[ReturnVersion]
     flags: list[FlagView]
 
 
@@ -222,9 +222,7 @@ def metric_explanation(
         ).to_places(metric_decimals(metric), metric_suffix(metric))
         figure = render_figure(chart, chart_id=f"spc-{slugify(metric.code)}")
     flags = Flag.objects.filter(run=run, organisation=organisation, metric=metric).order_by("kind")
-    inputs = run_inputs(user=user, run=run).filter(
-        return_version__return_record__organisation=organisation
-    )
+    inputs = run_inputs(user=user, run=run).filter(return_record__organisation=organisation)
     thresholds = _thresholds(metric, result)
     return Explanation(
         result=result,

@@ -1,5 +1,5 @@
-"""Incremental runs equal full recalculations, whatever changed; and the SPC step done on a
-thread of its own (alongside the national results) gives what it gives in line.
+"""Incremental runs equal full recalculations, whatever changed; and the SPC step done in
+parts (metrics.calculation.parts) gives what it gives in one.
 
 An incremental run recomputes only some results (metric and peer group), SPC series (body) and
 flags (those whose facts changed) and takes the rest, by reference, from the previous run
@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from metrics.calculation import steps
-from metrics.models.calculation import CurrentRun
+from metrics.calculation.parts import worker_name
+from metrics.models.calculation import CurrentRun, RunPart
 from metrics.models.results import Flag, MetricResult
+from oversight.celery import app
 from tests.metrics.calculation.support import (
     History,
     National,
@@ -107,16 +109,22 @@ def test_a_run_records_where_its_time_went(history: History):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_spc_alongside_the_national_results_gives_the_same(monkeypatch: pytest.MonkeyPatch):
+def test_spc_in_parts_done_by_the_run_alone_gives_the_same(monkeypatch: pytest.MonkeyPatch):
+    """Committed data, tasks eager (the embedded default's mode): no part is sent, the run's
+    own worker takes them one by one, and the results equal those of one part."""
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
     national = National()
     for trust in build_trusts(6, prefix="RAL"):
         submit(trust, national.period, national.edition, {national.higher: 5.0})
-    monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 1000)  # one batch: in line
+    monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 1000)  # one part
     in_line = calculate(national.period, national.edition, full_requested=True)
-    assert "spc" in in_line.timings
-    monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 4)  # several: on a thread
-    alongside = calculate(national.period, national.edition, full_requested=True)
-    assert "spc: waiting for the series" in alongside.timings
-    assert alongside.steps_done == alongside.steps_total
-    assert snapshot(alongside) == snapshot(in_line)
-    assert CurrentRun.objects.get(period=national.period).run == alongside
+    assert RunPart.objects.filter(run=in_line).count() == 1
+    monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 4)  # several
+    in_parts = calculate(national.period, national.edition, full_requested=True)
+    parts = RunPart.objects.filter(run=in_parts)
+    assert parts.count() == 5  # 18 bodies, 4 a part
+    assert all(parts.values_list("done", flat=True))
+    assert set(parts.values_list("done_by", flat=True)) == {worker_name()}
+    assert in_parts.steps_done == in_parts.steps_total
+    assert snapshot(in_parts) == snapshot(in_line)
+    assert CurrentRun.objects.get(period=national.period).run == in_parts

@@ -16,7 +16,7 @@ from metrics.calculation.runs import (
 from metrics.engine.kinds import Frequency
 from metrics.engine.quartiles import quartile_of, quartile_thresholds, rank_and_percentile
 from metrics.engine.scoring import bespoke_score, metric_scores, parse_score_map
-from metrics.models.calculation import CurrentRun, RunInput, RunStatus
+from metrics.models.calculation import CurrentRun, InputSet, RunStatus
 from metrics.models.catalogue import Metric
 from metrics.models.results import Flag, MetricResult, QuartileThreshold
 from metrics.models.returns import Return
@@ -141,10 +141,9 @@ def test_missing_data_has_no_result(national: National):
 def test_a_run_records_its_inputs_parameters_and_method(national: National):
     run = calculate(national.period, national.edition)
     accepted = set(Return.objects.values_list("accepted_version_id", flat=True))
-    assert (
-        set(RunInput.objects.filter(run=run).values_list("return_version_id", flat=True))
-        == accepted
-    )
+    assert run.input_set is not None
+    assert set(run.input_set.version_ids) == accepted
+    assert run.input_set.version_ids == sorted(accepted)
     assert run.method_version == steps.METHOD_VERSION
     assert run.parameters["quartiles"]["min_bodies"] == 4
     assert run.parameters["spc"]["run_length"] == 7
@@ -161,6 +160,10 @@ def test_a_run_records_its_inputs_parameters_and_method(national: National):
     assert result is not None
     assert result.version.accepted
     assert CurrentRun.objects.get(period=national.period, edition=national.edition).run == run
+    # A second run that reads the same versions points at the same set: nothing copied.
+    again = calculate(national.period, national.edition, full_requested=True)
+    assert again.input_set_id == run.input_set_id
+    assert InputSet.objects.count() == 1
 
 
 # --- only accepted versions, and the quarter's basis --------------------------------------
@@ -233,6 +236,11 @@ def test_the_number_of_statements_does_not_grow_with_the_data(
         return len(queries)
 
     statements()  # the first run creates the quarter's CurrentRun: a few statements more
+    # New data each time: each counted run records a new input set (one that reads the same
+    # versions as an earlier run only points at its set: a statement less).
+    submit(
+        build_trusts(1, prefix="RMN")[0], national.period, national.edition, {national.higher: 1}
+    )
     few = statements()
     assert few > 0
     for trust in build_trusts(20, prefix="RMO"):

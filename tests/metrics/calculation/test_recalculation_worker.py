@@ -9,6 +9,7 @@ process the acceptance still commits and the run stays pending, until the sweepe
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -24,14 +25,24 @@ from django.db import connection
 from accounts.models import User
 from accounts.roles import Role
 from accounts.scope import role_grant
+from metrics.calculation import steps
+from metrics.calculation.parts import worker_name
 from metrics.calculation.runs import calculation_sweep
-from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
-from metrics.models.results import Flag, MetricResult
+from metrics.models.calculation import CalculationRun, CurrentRun, RunPart, RunStatus
+from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.models.returns import Return, ReturnState
 from metrics.returns.review import return_accept
 from oversight.celery import app
+from tests.conftest import worker_idle
 from tests.factories import UserFactory
-from tests.metrics.calculation.support import National, build_trusts, submit
+from tests.metrics.calculation.support import (
+    National,
+    build_period,
+    build_trusts,
+    calculate,
+    snapshot,
+    submit,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -156,3 +167,34 @@ def test_the_sweeper_task_runs_on_the_worker(celery_worker: str, not_eager: None
 
     sweep_pending_runs.delay()
     assert wait_for(run.pk, RunStatus.FINISHED).attempts == 1
+
+
+def test_a_run_split_in_parts_gives_the_results_of_one_unsplit(
+    celery_worker: str, not_eager: None, monkeypatch: pytest.MonkeyPatch
+):
+    """The run's SPC in parts (metrics.calculation.parts): the real worker takes parts over
+    Redis while this process, doing the run, computes the national results and then the parts
+    nobody took; the published results equal those of the same run in one part."""
+    world = National()
+    chance = random.Random(11)
+    for earlier in (build_period(2021, 1), build_period(2021, 2)):  # series of several points
+        for trust in world.acute + world.mental:
+            values = {world.higher: chance.uniform(0, 100), world.lower: chance.uniform(0, 100)}
+            submit(trust, earlier, world.edition, values)
+    unsplit = calculate(world.period, world.edition)
+    assert list(RunPart.objects.filter(run=unsplit).values_list("number", flat=True)) == [0]
+
+    monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 1)  # a part per body: twelve parts
+    split = calculate(world.period, world.edition, full_requested=True)
+    parts = RunPart.objects.filter(run=split)
+    assert parts.count() == 12
+    assert all(parts.values_list("done", flat=True))
+    assert snapshot(split) == snapshot(unsplit)
+    assert (
+        sum(parts.values_list("series", flat=True)) == SpcSeries.objects.filter(run=split).count()
+    )
+    # Parts were shared: the worker process took some while this one did the national results.
+    done_by = set(parts.values_list("done_by", flat=True))
+    assert done_by - {worker_name()}, f"the worker took no part: {done_by}"
+    worker_idle(celery_worker)  # its invitations to parts already done are no-ops
+    assert snapshot(split) == snapshot(unsplit)
