@@ -47,7 +47,7 @@ def _command(*args: str) -> str:
 def _grant(email: str, role: str, scope: str) -> str:
     """The user, made and given the role as `manage.py grant_role` does; their API token."""
     _command("grant_role", email, role, scope)
-    return _command("api_token", "issue", email)
+    return _command("api_token", "issue", email, "--name", "bench rush")
 
 
 def _session(email: str) -> str:
