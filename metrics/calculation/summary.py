@@ -16,9 +16,11 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from accounts.scope import AnyUser, is_national, organisations_visible_to
+from metrics.calculation.inputs import input_set_members
 from metrics.engine.kinds import FlagKind
-from metrics.models.calculation import CalculationRun, RunInput, RunStatus
+from metrics.models.calculation import CalculationRun, RunStatus
 from metrics.models.results import Flag, MetricResult, QuartileThreshold
+from metrics.models.returns import ReturnVersion
 
 LISTED = 50  # rows listed per kind of change; every count is whole
 
@@ -52,7 +54,7 @@ class Changes:
 class RunSummary:
     previous: CalculationRun | None  # None: the quarter's first published run
     new_inputs: int  # return versions read that the previous run did not read
-    new_inputs_listed: list[RunInput]
+    new_inputs_listed: list[ReturnVersion]
     thresholds: list[ThresholdMove]
     quartiles: Changes
     raised: Changes
@@ -96,21 +98,20 @@ def run_summary(*, run: CalculationRun, user: AnyUser) -> RunSummary | None:
 
 def _new_inputs(
     run: CalculationRun, previous: CalculationRun | None, visible: QuerySet[Any]
-) -> QuerySet[RunInput]:
-    inputs = RunInput.objects.filter(
-        run=run, return_version__return_record__organisation__in=visible
+) -> QuerySet[ReturnVersion]:
+    inputs = ReturnVersion.objects.filter(
+        pk__in=input_set_members(run.input_set_id), return_record__organisation__in=visible
     )
     if previous is not None:
-        before = RunInput.objects.filter(
-            run=previous, return_version_id=OuterRef("return_version_id")
+        inputs = inputs.exclude(pk__in=input_set_members(previous.input_set_id))
+    return (
+        inputs.defer("file_content")
+        .select_related("return_record__organisation", "return_record__period")
+        .order_by(
+            "-return_record__period__year",
+            "-return_record__period__quarter",
+            "return_record__organisation__ods_code",
         )
-        inputs = inputs.exclude(Exists(before))
-    return inputs.select_related(
-        "return_version__return_record__organisation", "return_version__return_record__period"
-    ).order_by(
-        "-return_version__return_record__period__year",
-        "-return_version__return_record__period__quarter",
-        "return_version__return_record__organisation__ods_code",
     )
 
 

@@ -45,7 +45,7 @@ def test_the_summary_against_the_previous_published_run(national: National) -> N
     assert summary is not None
     assert summary.previous == first
     assert summary.new_inputs == 1  # the body's new accepted version
-    assert summary.new_inputs_listed[0].return_version.return_record.organisation == body
+    assert summary.new_inputs_listed[0].return_record.organisation == body
     moved = {(m.metric_code, m.peer_group) for m in summary.thresholds}
     assert ("HB", "trust:acute") in moved
     assert ("LB", "trust:acute") not in moved  # nobody's LB changed

@@ -31,7 +31,7 @@ def runs_point_at_input_sets(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0014_accepted_series'),
+        ('metrics', '0015_return_event_sign_off_cancelled'),
     ]
 
     operations = [
