@@ -36,7 +36,7 @@ from functools import partial
 from typing import Any
 
 import psycopg
-from celery import signature
+from celery import current_app
 from django.db import DatabaseError, transaction
 from django.db import OperationalError as DjangoOperationalError
 from django.db.models import F
@@ -95,10 +95,13 @@ def calculation_request(
 def calculation_enqueue(run_id: int) -> bool:
     """Send the run to the workers; if the broker is unreachable, log and leave it pending.
 
-    The task is named, not imported: its module imports this one (``metrics.calculation.tasks``).
+    The task is looked up by name in the app's registry, not imported (its module,
+    ``metrics.calculation.tasks``, imports this one). A registered task honours eager mode and
+    runs in this process on the embedded default; a bare ``signature(name)`` would not (Celery
+    sends it to a broker the demo does not have, and the run would wait for ever).
     """
     try:
-        signature(RECALCULATE_TASK, args=(run_id,)).delay()
+        current_app.tasks[RECALCULATE_TASK].delay(run_id)
     except BROKER_ERRORS:
         logger.warning("Run %s stays pending: the broker is unreachable", run_id, exc_info=True)
         return False

@@ -13,10 +13,12 @@ import random
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from metrics.calculation import steps
 from metrics.calculation.parts import worker_name
-from metrics.models.calculation import CurrentRun, RunPart
+from metrics.calculation.runs import calculation_request
+from metrics.models.calculation import CurrentRun, RunPart, RunStatus
 from metrics.models.results import Flag, MetricResult
 from oversight.celery import app
 from tests.metrics.calculation.support import (
@@ -128,3 +130,21 @@ def test_spc_in_parts_done_by_the_run_alone_gives_the_same(monkeypatch: pytest.M
     assert in_parts.steps_done == in_parts.steps_total
     assert snapshot(in_parts) == snapshot(in_line)
     assert CurrentRun.objects.get(period=national.period).run == in_parts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requested_run_is_done_in_process_in_eager_mode(monkeypatch: pytest.MonkeyPatch):
+    """The embedded default (tasks eager, no broker): a run requested by an acceptance is done
+    when the request commits, not left pending for a worker that does not exist."""
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens
+    national = National()
+    for trust in build_trusts(4, prefix="REG"):
+        submit(trust, national.period, national.edition, {national.higher: 5.0})
+    with transaction.atomic():
+        run = calculation_request(
+            period=national.period, edition=national.edition, reason="accepted", full=True
+        )
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED
+    assert CurrentRun.objects.get(period=national.period).run == run
