@@ -235,6 +235,10 @@ def test_sign_off_checks_the_answers_and_needs_the_declaration(trust: Trust) -> 
     event = ReturnEvent.objects.get(action=ReturnEvent.Action.SIGNED_OFF)
     assert event.detail["declaration"].startswith("I confirm that version 1 of this return")
 
+    again = text(client.get(trust.url("return-sign-off")).content.decode())
+    assert "It is signed off, awaiting regional review: only a submitted return waits" in again
+    assert "Only the body's approver" not in again  # the approver is told why, not who
+
 
 def test_the_outsider_gets_404_on_the_sign_off_page(trust: Trust) -> None:
     trust.upload()
