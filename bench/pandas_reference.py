@@ -39,7 +39,7 @@ WHERE r.edition_id = %(edition)s AND p."end" <= %(end)s
   AND v.period_end >= p.start AND v.period_end <= p."end"
 """
 METRICS_SQL = """
-SELECT id, code, name, polarity, quarter_basis, standard, floor, score_map, scored
+SELECT id, code, name, polarity, quarter_basis, standard, floor, score_map, scored, value_type
 FROM metrics_metric WHERE edition_id = %(edition)s
 """
 BODIES_SQL = "SELECT id AS organisation_id, peer_group FROM oversight_organisation"
@@ -94,7 +94,8 @@ def reference_run(*, edition_id: int, period: Any, parameters: Mapping[str, Any]
     timings["results"] = tick.elapsed()
 
     tick = Clock()
-    pairs = results[KEYS]
+    # A rating (CQC: Outstanding … Inadequate) is an ordinal code, no process: no SPC series.
+    pairs = results.loc[results["metric_id"].map(metrics["value_type"]) != "rating", KEYS]
     series = values.merge(pairs, on=KEYS).sort_values([*KEYS, "period_end"], kind="stable")
     spc = spc_frame(series, metrics, parameters["spc"])
     timings["spc"] = tick.elapsed()
@@ -178,7 +179,11 @@ def ranks_and_quartiles(rows: pd.DataFrame, thresholds: pd.DataFrame, metrics: p
         0,
     )
     has_threshold = ~np.isnan(p25)
-    frame["quartile"] = pd.Series(quartile, dtype="Int64").where(has_threshold & (quartile > 0))
+    # A contextual metric (not scored) is shown and ranked, never quartiled.
+    scored = frame["metric_id"].map(metrics["scored"]).to_numpy(dtype=bool)
+    frame["quartile"] = pd.Series(quartile, dtype="Int64").where(
+        has_threshold & (quartile > 0) & scored
+    )
     return frame.drop(columns=["key"])
 
 
@@ -247,8 +252,11 @@ def _history(results: pd.DataFrame, ranked: dict, recent: list[int]) -> pd.DataF
 
 
 def flag_kinds(results, spc, history, metrics, definitions) -> pd.DataFrame:
-    """Which flag kinds hold for each body and metric (DESIGN.md "Flags", metrics.flags)."""
-    frame = results.merge(history, on=KEYS).merge(
+    """Which flag kinds hold for each body and metric (DESIGN.md "Flags", metrics.flags).
+
+    Only scored metrics are flagged: a contextual one is shown, never flagged."""
+    scored = results[results["metric_id"].map(metrics["scored"]).astype(bool)]
+    frame = scored.merge(history, on=KEYS).merge(
         spc[
             [
                 *KEYS,
