@@ -6,6 +6,11 @@ metric; each SPC series' summary (points, mean, AMR, limits, trial, icons, the l
 and its signals); the set of flags (body, metric, kind), and each flag's evidence and
 parameters against what metrics.flags says for the reference's facts; and that every flag's
 words render from its stored facts (metrics.engine.flag_words).
+
+Both sides follow METHOD_VERSION 2026.2: a contextual metric (not scored) has results ranked
+(rank, percentile) and its group's thresholds, but no quartile, score or flag; a rating (value
+type ``rating``, e.g. CQC) has results and flags from them but no SPC series. The engine's
+outputs are also checked against those two rules on their own (``_check_method``).
 """
 
 from __future__ import annotations
@@ -140,7 +145,27 @@ def check(run_id: int, reference: Reference, definitions: Mapping[str, Any]) -> 
         ["x"],
     )
     problems += _check_evidence(engine["flags"], ref, spc, definitions)
-    return problems
+    return problems + _check_method(engine, ref.metrics)
+
+
+def _check_method(engine: Mapping[str, pd.DataFrame], metrics: pd.DataFrame) -> int:
+    """METHOD_VERSION 2026.2 on the engine's own outputs: contextual metrics never quartiled,
+    scored or flagged; ratings never charted."""
+    contextual = set(metrics.index[~metrics["scored"].astype(bool)])
+    ratings = set(metrics.index[metrics["value_type"] == "rating"])
+    results = engine["results"][engine["results"]["metric_id"].isin(contextual)]
+    broken = {
+        "contextual results quartiled or scored": int(
+            (results["quartile"].notna() | results["score"].notna()).sum()
+        ),
+        "contextual flags": int(engine["flags"]["metric_id"].isin(contextual).sum()),
+        "rating SPC series": int(engine["spc"]["metric_id"].isin(ratings).sum()),
+    }
+    print(
+        f"  method 2026.2: {len(results):,} contextual results ({len(contextual)} metrics), "
+        + ", ".join(f"{n} {what}" for what, n in broken.items())
+    )
+    return sum(broken.values())
 
 
 def _facts(row: Mapping[str, Any], ref: Reference, thresholds: dict, spc: dict) -> Facts:
