@@ -40,6 +40,17 @@ def opening_quarter(
     return found or (quarters[0] if quarters else None)
 
 
+def quarter_shown(
+    organisation: Organisation, quarters: Sequence[QuarterRun], asked: str | None
+) -> str | None:
+    """The quarter a body's page (profile or metric) shows: the one asked for, else the one it
+    opens on."""
+    if asked:
+        return asked
+    opening = opening_quarter(organisation, quarters)
+    return opening.period.label if opening is not None else None
+
+
 def latest_quarter_note(
     organisation: Organisation, shown: QuarterRun | None, quarters: Sequence[QuarterRun]
 ) -> str:

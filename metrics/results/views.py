@@ -22,7 +22,7 @@ from metrics.results.explain import (
     quartile_tag,
 )
 from metrics.results.flag_groups import CONCERN, STRENGTH, flag_groups
-from metrics.results.opening_quarter import latest_quarter_note, opening_quarter
+from metrics.results.opening_quarter import latest_quarter_note, quarter_shown
 from metrics.results.provisional import provisional_note
 from metrics.results.rebasing import may_record_rebase
 from metrics.results.selectors import quarter_pick, quarters_with_results
@@ -40,9 +40,7 @@ def _organisation(request: HttpRequest, code: str) -> Organisation:
 def profile(request: HttpRequest, code: str) -> HttpResponse:
     organisation = _organisation(request, code)
     quarters = quarters_with_results()
-    asked = request.GET.get("period")
-    if not asked and (opening := opening_quarter(organisation, quarters)) is not None:
-        asked = opening.period.label
+    asked = quarter_shown(organisation, quarters, request.GET.get("period"))
     current, previous = quarter_pick(quarters, asked)
     themes, flags = profile_themes(organisation, current, previous) if current else ([], [])
     groups = flag_groups(flags)
@@ -76,7 +74,9 @@ def profile(request: HttpRequest, code: str) -> HttpResponse:
 def metric_detail(request: HttpRequest, code: str, metric_code: str) -> HttpResponse:
     organisation = _organisation(request, code)
     quarters = quarters_with_results()
-    current, _ = quarter_pick(quarters, request.GET.get("period"))
+    current, _ = quarter_pick(
+        quarters, quarter_shown(organisation, quarters, request.GET.get("period"))
+    )
     if current is None:
         return render(request, "metrics/results/no_results.html", {"organisation": organisation})
     metric = get_object_or_404(
@@ -103,6 +103,7 @@ def metric_detail(request: HttpRequest, code: str, metric_code: str) -> HttpResp
             "quartile_tag": quartile_tag(
                 explanation.result.quartile if explanation.result else None
             ),
+            "latest_note": latest_quarter_note(organisation, current, quarters),
             "rebases": rebases_of(organisation, metric),
             "may_rebase": may_record_rebase(request.user, organisation),
             "concern_kinds": CONCERN_KINDS,
