@@ -271,7 +271,8 @@ def test_reviewers_see_changes_sign_off_checks_answers_and_accepting_links_to_th
     viewport_shot(page, "trust-changes-since-accepted", "#since-accepted")
     assert_accessible(page)
     page.locator("#justify").get_by_role("textbox").fill("Not collected after the system change.")
-    page.get_by_role("button", name="Save justifications").click()
+    with page.expect_navigation():  # the save's answer, before the next link is followed
+        page.get_by_role("button", name="Save justifications").click()
 
     # Check your answers, then the declaration.
     page.get_by_role("link", name="Check and sign off version 2").click()
