@@ -274,7 +274,7 @@ def flag_kinds(results, spc, history, metrics, definitions) -> pd.DataFrame:
     quartile = frame["quartile"].astype("float").to_numpy()
     value = frame["value"].to_numpy()
     code = m["code"].to_numpy()
-    trial = frame["trial"].fillna(True).astype(bool).to_numpy()
+    trial = frame["trial"].astype("boolean").fillna(True).to_numpy(dtype=bool)  # none: a rating
     classification = frame["latest_classification"].fillna("").to_numpy()
     kinds: dict[str, np.ndarray] = {}
     d = definitions
@@ -324,4 +324,4 @@ def flag_kinds(results, spc, history, metrics, definitions) -> pd.DataFrame:
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].fillna(False).astype(bool).to_numpy()
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
