@@ -26,6 +26,23 @@ GROUP_LABELS = {
 }
 
 
+# The group of criteria whose holding makes each proposed segment (2 is the default: none).
+DECIDING_GROUP = {1: SEGMENT_1, 3: SEGMENT_3, 4: SUPPORT}
+
+
+def deciding_labels(
+    criteria: list[dict[str, Any]], met_codes: list[str], segment: int | None
+) -> list[str]:
+    """The criteria, in words, that made the proposed segment: those of its group among the
+    codes met (a segment-3 proposal is not explained by a segment-1 criterion that held)."""
+    group = DECIDING_GROUP.get(segment or 0)
+    return [
+        c["label"]
+        for c in criteria
+        if c.get("group") == group and c.get("code") in met_codes and c.get("label")
+    ]
+
+
 @dataclass(frozen=True)
 class MetricFact:
     """One metric's result for the body this quarter (only metrics with an accepted value)."""

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from metrics.engine.kinds import FlagKind
+from segmentation.criteria import deciding_labels
 from segmentation.models import DecisionState
 from segmentation.standing import published_in
 
@@ -66,8 +67,23 @@ def change_words(now: int | None, before: int | None) -> str:
 def published_segment(organisation: Any, period: Any) -> dict[str, Any]:
     """The body's published segment of the quarter and its reasons, where there is one."""
     decision = (
-        published_in(period).filter(organisation=organisation).select_related("publication").first()
+        published_in(period)
+        .filter(organisation=organisation)
+        .select_related("publication", "proposal")
+        .first()
         if period is not None
         else None
     )
-    return {"decision": decision, "organisation": organisation, "period": period}
+    because = (
+        deciding_labels(
+            decision.proposal.criteria, decision.proposal_criteria_met, decision.proposed_segment
+        )
+        if decision is not None and decision.proposal is not None
+        else []
+    )
+    return {
+        "decision": decision,
+        "because": because,
+        "organisation": organisation,
+        "period": period,
+    }

@@ -143,4 +143,7 @@ def test_regional_review_from_proposal_to_published_segment(
     card = page.locator("section[aria-labelledby='published-segment-heading']")
     expect(card).to_contain_text("Segment 2")
     expect(card).to_contain_text("Recovery plan agreed with the ICS")
+    # What made the proposal, in words (not the criteria's codes, nor other groups' criteria).
+    expect(card).to_contain_text(re.compile(r"Segment 3, because: [A-Z][a-z]"))
+    expect(card).not_to_contain_text("_")
     screenshot(page, "segmentation-trust-sees-segment")
