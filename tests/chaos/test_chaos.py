@@ -223,6 +223,11 @@ def test_the_worker_killed_mid_run_is_redelivered_with_identical_results(
         first.stop(signal.SIGKILL)  # mid-run: the message was taken, never acknowledged
         holder.rollback()  # the lock goes; the dead worker's statement ends with its client gone
 
+        # A new worker restores unacknowledged messages older than the visibility timeout when
+        # it starts, then only every ~100 s (kombu: restore interval 10 s x throttle 10). On a
+        # quiet machine it can start within 3 s of the delivery and find nothing to restore
+        # yet: start it once the message is overdue, as a replacement worker would be.
+        time.sleep(3.5)
         second = worker_on(tmp_path, own_redis.url, CELERY_VISIBILITY_TIMEOUT="3")
         run = wait_for(run.pk, RunStatus.FINISHED, second, timeout=90)
         assert run.attempts == 2  # the killed attempt and the redelivered one
