@@ -138,7 +138,7 @@ def handler_for(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self.answer(404, {})
 
         def log_message(self, format: str, *args: object) -> None:
-            pass
+            """Silent: the provider's access log would only bury the test's own output."""
 
     return Handler
 
