@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from oversight.bulk import is_postgres
@@ -100,3 +101,45 @@ def binary_array(data: bytes, element: str) -> np.ndarray:
     size = int.from_bytes(data[12:16], "big")
     cells = np.frombuffer(data, [("size", ">i4"), ("value", element)], count=size, offset=20)
     return cells["value"]
+
+
+def columns_fetch(query: Any, types: Sequence[str]) -> list[np.ndarray]:
+    """The columns of a ``values_list`` query (numbers without NULLs, of PostgreSQL ``types``:
+    bigint, integer, smallint or double precision) as arrays. On PostgreSQL one binary array
+    per column (~1.2 M rows at stress scale: no Python tuple per row); SQLite: row by row."""
+    dtypes: list[np.dtype[Any]] = [_ARRAY_ELEMENTS[name] for name in types]
+    if not is_postgres():
+        rows = list(query)
+        return [
+            np.array([row[at] for row in rows], dtype=dtype.newbyteorder("="))
+            for at, dtype in enumerate(dtypes)
+        ]
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can pass (an empty ``__in``)
+        return [np.zeros(0, dtype.newbyteorder("=")) for dtype in dtypes]
+    names = [f"c{at}" for at in range(len(types))]
+    arrays = ", ".join(
+        f"array_send(array_agg(CAST({name} AS {kind})))"
+        for name, kind in zip(names, types, strict=True)
+    )
+    found = fetch_binary(
+        f"SELECT {arrays} FROM ({sql}) q({', '.join(names)})",  # noqa: S608 - our own statements
+        params,
+    )
+    return [
+        (
+            np.zeros(0, dtype)
+            if found is None or found[at] is None
+            else binary_array(found[at], dtype.str)
+        ).astype(dtype.newbyteorder("="))
+        for at, dtype in enumerate(dtypes)
+    ]
+
+
+_ARRAY_ELEMENTS: dict[str, np.dtype[Any]] = {
+    "bigint": np.dtype(">i8"),
+    "integer": np.dtype(">i4"),
+    "smallint": np.dtype(">i2"),
+    "double precision": np.dtype(">f8"),
+}
