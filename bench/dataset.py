@@ -14,10 +14,9 @@ sequences first, so a Return can name its version before the version exists (the
 are deferred to the commit). Values are drawn by metrics.synthetic.series_block, quarter by
 quarter in the order a real quarter's returns arrive (body after body), one transaction per
 quarter, so an interrupted load resumes at the first missing quarter (bench.quarters).
-England's values go in through metrics.returns.valuestore.values_insert, into the indexed
-table as an upload would; the stress scale's by binary COPY (bench.copy) into the table
-stripped of its indexes and foreign keys, which are then rebuilt exactly as the migrations
-define them (bench.schema). Then VACUUM ANALYZE.
+At both scales the values go in by binary COPY (bench.copy) into the table stripped of its
+indexes and foreign keys, which are then rebuilt exactly as the migrations define them
+(bench.schema): PostgreSQL's "Populating a Database". Then VACUUM ANALYZE.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -151,7 +149,7 @@ def dataset_ensure(scale: Scale, *, say: Callable[[str], None] = print) -> Datas
     )
     missing = [p for p in periods if p.pk not in loaded]
     report = None
-    if missing or (scale.practices and rebuild_pending("metrics_value")):
+    if missing or rebuild_pending("metrics_value"):
         say(f"Loading {len(missing)} of {len(periods)} quarters of the {scale.name} dataset…")
         report = _load(scale, edition, periods, bodies, missing, say)
     if report is not None or series_missing(edition):
@@ -234,17 +232,15 @@ def _load(
     report.generate_seconds += started.elapsed()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")  # this session's commits only
-    # England goes through values_insert into the indexed table, as an upload would; the
-    # stress scale's first load drops the indexes and puts them back (bench.schema).
-    bare = bare_table("metrics_value", say=say) if scale.practices else nullcontext()
-    with bare:
+    # The values go in without indexes, which are put back afterwards (bench.schema).
+    with bare_table("metrics_value", say=say):
         for period in missing:
             tick = Clock()
             rows = quarter_rows(blocks, periods.index(period), period)
             report.generate_seconds += tick.elapsed()
             tick = Clock()
             with transaction.atomic():
-                quarter_store(edition, period, bodies, rows, user, binary=scale.practices)
+                quarter_store(edition, period, bodies, rows, user)
             report.copy_seconds += tick.elapsed()
             report.values += len(rows.value)
             report.quarters += 1

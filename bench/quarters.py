@@ -94,11 +94,10 @@ def _ids(table: str, count: int) -> np.ndarray:
 
 
 def quarter_store(
-    edition: Any, period: Any, bodies: list[Any], rows: QuarterRows, user: Any, *, binary: bool
+    edition: Any, period: Any, bodies: list[Any], rows: QuarterRows, user: Any
 ) -> None:
     """Every body's accepted return of the quarter: Return, ReturnVersion, Values (by COPY)."""
     from bench.copy import values_copy_binary
-    from metrics.returns.valuestore import values_insert
     from oversight.bulk import copy_rows
 
     present = np.unique(rows.body_index)
@@ -140,33 +139,14 @@ def quarter_store(
     copy_rows("metrics_return", RETURN_COLUMNS, returns)
     copy_rows("metrics_returnversion", VERSION_COLUMNS, versions)
     organisation_ids = np.array([b.pk for b in bodies], dtype=np.int64)
-    if binary:
-        values_copy_binary(
-            version_id=version_of[rows.body_index],
-            organisation_id=organisation_ids[rows.body_index],
-            metric_id=rows.metric_id,
-            day=rows.day,
-            value=rows.value,
-            line=rows.line,
-        )
-    else:
-        days = {int(d): EPOCH + timedelta(days=int(d)) for d in np.unique(rows.day)}
-        values_insert(
-            list(
-                zip(
-                    version_of[rows.body_index].tolist(),
-                    organisation_ids[rows.body_index].tolist(),
-                    rows.metric_id.tolist(),
-                    [days[d] for d in rows.day.tolist()],
-                    rows.value.tolist(),
-                    [None] * len(rows.value),
-                    [None] * len(rows.value),
-                    [""] * len(rows.value),
-                    rows.line.tolist(),
-                    strict=True,
-                )
-            )
-        )
+    values_copy_binary(
+        version_id=version_of[rows.body_index],
+        organisation_id=organisation_ids[rows.body_index],
+        metric_id=rows.metric_id,
+        day=rows.day,
+        value=rows.value,
+        line=rows.line,
+    )
 
 
 RETURN_COLUMNS = (

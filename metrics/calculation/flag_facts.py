@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+import orjson
+from django.db.models import Case, CharField, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce
 
 from metrics.calculation.sql import columns_fetch
 from metrics.engine.flags import (
@@ -156,13 +157,18 @@ def _signalling_series(run: CalculationRun, keys: _Keys, scope: Scope) -> dict[i
     series = SpcSeries.objects.filter(run=run)
     if scope is not None:
         series = series.filter(organisation_id__in=scope[0], metric_id__in=scope[1])
+    # The date and the signals as text, parsed here (orjson): no converter per row.
     found = list(
-        series.filter(signalling).values_list(
+        series.filter(signalling)
+        .annotate(
+            end=Cast("latest_period_end", CharField()), signals=Cast("latest_signals", TextField())
+        )
+        .values_list(
             "organisation_id",
             "metric_id",
-            "latest_period_end",
+            "end",
             "latest_value",
-            "latest_signals",
+            "signals",
             "latest_classification",
             "trial",
             "concern_outside_limits",
@@ -179,8 +185,8 @@ def _signalling_series(run: CalculationRun, keys: _Keys, scope: Scope) -> dict[i
         np.array([row[1] for row in found], dtype=np.int64),
     )
     return {
-        row: SeriesFacts(str(period_end), *facts)
-        for row, present, (_, _, period_end, *facts) in zip(
+        row: SeriesFacts._make((end, value, orjson.loads(signals), *facts))
+        for row, present, (_, _, end, value, signals, *facts) in zip(
             rows.tolist(), on_row.tolist(), found, strict=True
         )
         if present

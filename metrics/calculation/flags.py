@@ -35,6 +35,7 @@ FLAG_COLUMNS = (
     "evidence",
     "parameters",
 )
+FLAG_TYPES = ("int8", "int8", "int8", "int8", "varchar", "varchar", "text", "text")
 
 Key = tuple[int, int]  # (organisation, metric)
 
@@ -119,7 +120,7 @@ def flags_write(
         for flag in quarter_flags(rows.facts, definitions)
     ]
     clock.lap("flags: raise")
-    written = copy_rows("metrics_storedflag", FLAG_COLUMNS, raised)
+    written = copy_rows("metrics_storedflag", FLAG_COLUMNS, raised, FLAG_TYPES)
     units_write("metrics_flagunit", run.pk, sorted({row[3:5] for row in raised}))
     clock.lap("flags: write")
     if previous_id is not None:

@@ -34,6 +34,7 @@ from metrics.models.calculation import CalculationRun, RunPart, RunStatus
 from metrics.models.catalogue import Metric
 from oversight.bulk import is_postgres
 from oversight.clock import Clock
+from oversight.collector import cycle_collector_paused
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,8 @@ def part_do(run_id: int, number: int) -> bool:
         )
         if run is None:
             return False
-        series = _series_write(run, part.organisation_ids)
+        with cycle_collector_paused():
+            series = _series_write(run, part.organisation_ids)
         RunPart.objects.filter(pk=part.pk).update(
             done=True, series=series, seconds=clock.elapsed(), done_by=worker_name()
         )

@@ -48,6 +48,7 @@ from metrics.calculation.sql import lock_release, lock_try, lock_try_transaction
 from metrics.calculation.steps import calculate
 from metrics.models.calculation import CalculationRun, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Period
+from oversight.collector import cycle_collector_paused
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +190,8 @@ def _coalesce(run: CalculationRun, now: Any) -> None:
 
 def _run_claimed(run: CalculationRun) -> None:
     try:
-        calculate(run)
+        with cycle_collector_paused():
+            calculate(run)
     except TRANSIENT_DATABASE_ERRORS:
         _give_back(run)
         raise

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,9 +73,9 @@ class Thresholds:
     p75: float
 
 
-@dataclass(frozen=True)
-class SeriesFacts:
-    """The latest point of the body's SPC series, as the run stored it."""
+class SeriesFacts(NamedTuple):
+    """The latest point of the body's SPC series, as the run stored it (a named tuple: a run
+    reads thousands of them)."""
 
     latest_period_end: str
     latest_value: float
