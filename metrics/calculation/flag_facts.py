@@ -54,7 +54,7 @@ def quarter_facts_read(
 ) -> FlaggedRows:
     """The facts of the ``results`` (a MetricResult query of the run, of ``metrics``), only of
     the ``wanted`` (metric, peer group) units if given; ``scoped``: read the series and
-    earlier quartiles of these results' bodies and metrics only (else of the whole quarter)."""
+    earlier quartiles of these results' bodies only (else of every body)."""
     groups = sorted(results.order_by().values_list("peer_group", flat=True).distinct())
     group_code = Case(
         *[When(peer_group=group, then=Value(at)) for at, group in enumerate(groups)],
@@ -83,7 +83,7 @@ def quarter_facts_read(
         organisation, metric, group_at = organisation[keep], metric[keep], group_at[keep]
         value, rank, quartile = value[keep], rank[keep], quartile[keep]
     keys = _Keys(organisation, metric)
-    scope = (sorted(set(organisation.tolist())), sorted(set(metric.tolist()))) if scoped else None
+    scope = Scope(sorted(set(organisation.tolist())) if scoped else None, sorted(metrics))
     metric_at = np.searchsorted(metric_ids, metric)
     index_of = {pk: at for at, pk in enumerate(metric_ids.tolist())}
     periods, quartiles = _history(history, keys, scope)
@@ -128,7 +128,19 @@ class _Keys:
         return rows, found
 
 
-Scope = tuple[list[int], list[int]] | None  # (bodies, metrics); None: all
+@dataclass(frozen=True)
+class Scope:
+    """Whose series and earlier quartiles the flags read: of these bodies (None: all) and
+    metrics (a run's flags may be worked out in parts, by metric: ``.parts``)."""
+
+    organisation_ids: list[int] | None
+    metric_ids: list[int]
+
+    def filter(self, rows: Any) -> Any:
+        rows = rows.filter(metric_id__in=self.metric_ids)
+        if self.organisation_ids is None:
+            return rows
+        return rows.filter(organisation_id__in=self.organisation_ids)
 
 
 def _thresholds(
@@ -154,9 +166,7 @@ def _signalling_series(run: CalculationRun, keys: _Keys, scope: Scope) -> dict[i
             latest_classification__in=[Classification.IMPROVEMENT, Classification.CONCERN],
         )
     )
-    series = SpcSeries.objects.filter(run=run)
-    if scope is not None:
-        series = series.filter(organisation_id__in=scope[0], metric_id__in=scope[1])
+    series = scope.filter(SpcSeries.objects.filter(run=run))
     # The date and the signals as text, parsed here (orjson): no converter per row.
     found = list(
         series.filter(signalling)
@@ -201,9 +211,7 @@ def _history(history: list[list[int]], keys: _Keys, scope: Scope) -> tuple[list[
     runs = [run_id for _, run_id in history if run_id]
     if runs and len(keys.sorted):
         # The runs first, so the results are read through their (run, …) index.
-        earlier = MetricResult.objects.filter(run_id__in=runs, quartile__isnull=False)
-        if scope is not None:
-            earlier = earlier.filter(organisation_id__in=scope[0], metric_id__in=scope[1])
+        earlier = scope.filter(MetricResult.objects.filter(run_id__in=runs, quartile__isnull=False))
         organisation, metric, period, quartile = columns_fetch(
             earlier.values_list("organisation_id", "metric_id", "period_id", "quartile"),
             ["bigint", "bigint", "bigint", "smallint"],

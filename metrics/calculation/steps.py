@@ -29,7 +29,7 @@ from metrics.calculation.parts import parts_done_by, parts_join, parts_record, p
 from metrics.calculation.signals import run_published
 from metrics.engine.flags import DEFAULT_DEFINITIONS
 from metrics.engine.spc.kinds import SpcSettings
-from metrics.models.calculation import CalculationRun, CurrentRun, RunStatus
+from metrics.models.calculation import CalculationRun, CurrentRun, PartStep, RunStatus
 from metrics.models.catalogue import FrameworkEdition, Metric
 from oversight.clock import Clock
 
@@ -41,6 +41,9 @@ METHOD_VERSION = "2026.2"  # contextual: no quartile or flag; ratings: no SPC
 # Bodies per SPC part (metrics.calculation.parts): ~330k values at England scale, ~1.2M at
 # stress; ~4 parts at England scale, ~70 at stress, for the workers to share.
 SPC_BATCH_BODIES = 100
+# Metrics per flags part, when every flag of the quarter is worked out: ~4 parts at England and
+# stress scale (80 and 100 metrics), each reading its metrics' results, series and history.
+FLAG_BATCH_METRICS = 20
 
 
 def calculation_parameters(edition: FrameworkEdition) -> dict[str, Any]:
@@ -117,19 +120,27 @@ def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) 
         clock.lap("inputs: metrics")
         recomputed = plan.recomputed
         batches = _batches(sorted(recomputed.organisation_ids), SPC_BATCH_BODIES)
+        history = flag_history(run, parameters["flags"])
+        # Only where a result or a series changed can a flag change — unless the earlier
+        # quarters the flags look back on changed: then every flag is worked out again, in
+        # parts by metric.
+        flags_kept = plan.previous_id is not None and plan.previous_flag_history == history
+        flagged = sorted(pk for pk, metric in metrics.items() if metric.scored)
+        flag_batches = [] if flags_kept else _batches(flagged, FLAG_BATCH_METRICS)
+        steps_total = 2 + len(batches) + max(1, len(flag_batches))
         _progress(
             run,
             1,
-            steps_total=3 + len(batches),
+            steps_total=steps_total,
             method_version=METHOD_VERSION,
             parameters=parameters,
+            flag_history=history,
             incremental=plan.previous_id is not None,
             metric_ids=sorted(metrics if recomputed.metric_ids is None else recomputed.metric_ids),
         )
     # The SPC parts go to the workers while this one does the national results (.parts).
     with clock.step("spc: parts sent"):
-        parts_record(run, batches)
-        sent = parts_send(run.pk, len(batches))
+        sent = parts_send(run.pk, parts_record(run, PartStep.SPC, batches))
     with clock.step("national results"), transaction.atomic():
         changed_units = national_results_write(
             run,
@@ -141,7 +152,7 @@ def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) 
         )
     _step_done(run)
     with clock.step("spc series"):
-        series = parts_join(run)
+        series = parts_join(run, PartStep.SPC)
         if plan.previous_id is not None:
             units_take(
                 "metrics_seriesunit",
@@ -149,27 +160,42 @@ def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) 
                 previous_id=plan.previous_id,
                 recomputed=plan.recomputed,
             )
-    done_by = parts_done_by(run.pk)
-    logger.info("Run %s: %s parts (%s sent), done by %s", run.pk, len(batches), sent, done_by)
-    with clock.step("flags"), transaction.atomic():
-        history = flag_history(run, parameters["flags"])
-        previous_id = plan.previous_id
-        if previous_id is not None and plan.previous_flag_history == history:
-            # Only where a result or a series changed can a flag change.
-            series_units = series_changed_units(run, previous_id, recomputed.organisation_ids)
-            recomputed = replace(recomputed, flag_units=changed_units | series_units)
+    with clock.step("flags"):
+        if flags_kept:
+            assert plan.previous_id is not None
+            with transaction.atomic():
+                _flags_of_changes(run, plan, parameters, metrics, changed_units, history, clock)
+            _step_done(run)
         else:
-            previous_id = None  # the flags look back on other quarters: all worked out again
-        flags_write(
-            run,
-            parameters["flags"],
-            metrics,
-            history=history,
-            previous_id=previous_id,
-            recomputed=recomputed,
-            timings=clock.timings,
-        )
-    _progress(run, 3 + len(batches), series_recalculated=series, flag_history=history)
+            sent += parts_send(run.pk, parts_record(run, PartStep.FLAGS, flag_batches))
+            parts_join(run, PartStep.FLAGS)
+    done_by = parts_done_by(run.pk)
+    logger.info("Run %s: %s parts sent, done by %s", run.pk, sent, done_by)
+    _progress(run, steps_total, series_recalculated=series)
+
+
+def _flags_of_changes(
+    run: CalculationRun,
+    plan: Plan,
+    parameters: dict[str, Any],
+    metrics: dict[int, Metric],
+    changed_units: set[tuple[int, str]],
+    history: list[list[int]],
+    clock: Clock,
+) -> None:
+    """The flags of the units whose results or series changed; the others the previous run's."""
+    assert plan.previous_id is not None
+    recomputed = plan.recomputed
+    series_units = series_changed_units(run, plan.previous_id, recomputed.organisation_ids)
+    flags_write(
+        run,
+        parameters["flags"],
+        metrics,
+        history=history,
+        previous_id=plan.previous_id,
+        recomputed=replace(recomputed, flag_units=changed_units | series_units),
+        timings=clock.timings,
+    )
 
 
 def _plan(run: CalculationRun, parameters: dict[str, Any], versions: np.ndarray) -> Plan:

@@ -2,7 +2,7 @@
 
 DESIGN.md "Runtime" and issue 4 item 3: ``recalculate`` does one run (``acks_late``: a worker
 killed mid-run leaves the message to be redelivered, and the run restarts cleanly), and
-``spc_part`` one share of a run's SPC that any worker may take (issue 11 item 4,
+``run_part`` one share of a run's SPC or flags that any worker may take (issue 11 item 4,
 ``metrics.calculation.parts``); the beat
 task ``sweep_pending_runs`` re-sends runs that never reached the broker and resets runs whose
 worker died.
@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from metrics.calculation.parts import SPC_PART_TASK
+from metrics.calculation.parts import PART_TASK
 from metrics.calculation.runs import RECALCULATE_TASK, TRANSIENT_DATABASE_ERRORS, QuarterBusy
 
 # How long a run may wait pending before the sweeper re-sends it, and run before it is suspect.
@@ -41,13 +41,13 @@ def recalculate(run_id: int) -> None:
 
 
 @shared_task(
-    name=SPC_PART_TASK,
+    name=PART_TASK,
     acks_late=True,
     autoretry_for=TRANSIENT_DATABASE_ERRORS,
     retry_kwargs={"countdown": 1, "max_retries": 30},
 )
-def spc_part(run_id: int, number: int) -> bool:
-    """Do part ``number`` of run ``run_id``'s SPC if nobody has (a no-op otherwise)."""
+def run_part(run_id: int, number: int) -> bool:
+    """Do part ``number`` of run ``run_id`` if nobody has (a no-op otherwise)."""
     from metrics.calculation.parts import part_do
 
     return part_do(run_id, number)

@@ -144,17 +144,26 @@ class InputSet(models.Model):
         return f"{self.size} versions up to quarter {self.period_id} ({self.digest[:12]})"
 
 
+class PartStep(models.TextChoices):
+    SPC = "spc", "SPC series of a batch of bodies"
+    FLAGS = "flags", "Flags of a batch of metrics"
+
+
 class RunPart(models.Model):
-    """A share of a run's SPC work — the series of a batch of bodies — that any worker may do
-    (``metrics.calculation.parts``). Taken with its row locked, done in the transaction that
-    writes its series and marks it done: a part whose worker dies is free again, and a part
-    is never written twice."""
+    """A share of a run's work that any worker may do (``metrics.calculation.parts``): the SPC
+    series of a batch of bodies, or the flags of a batch of metrics. Taken with its row locked,
+    done in the transaction that writes its rows and marks it done: a part whose worker dies
+    is free again, and a part is never written twice."""
 
     run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="parts")
     number = models.PositiveIntegerField()
-    organisation_ids = models.JSONField(help_text="The bodies whose series the part analyses")
+    step = models.CharField(max_length=10, choices=PartStep.choices, default=PartStep.SPC)
+    organisation_ids = models.JSONField(
+        default=list, help_text="SPC: the bodies whose series the part analyses"
+    )
+    metric_ids = models.JSONField(default=list, help_text="Flags: the metrics the part flags")
     done = models.BooleanField(default=False)
-    series = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0, help_text="Series or flags it stored")
     seconds = models.FloatField(default=0.0)
     done_by = models.CharField(max_length=200, blank=True, help_text="host and process id")
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from metrics.calculation import steps
 from metrics.calculation.parts import worker_name
 from metrics.calculation.runs import calculation_request
-from metrics.models.calculation import CurrentRun, RunPart, RunStatus
+from metrics.models.calculation import CurrentRun, PartStep, RunPart, RunStatus
 from metrics.models.results import Flag, MetricResult
 from oversight.celery import app
 from tests.metrics.calculation.support import (
@@ -120,10 +120,11 @@ def test_spc_in_parts_done_by_the_run_alone_gives_the_same(monkeypatch: pytest.M
         submit(trust, national.period, national.edition, {national.higher: 5.0})
     monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 1000)  # one part
     in_line = calculate(national.period, national.edition, full_requested=True)
-    assert RunPart.objects.filter(run=in_line).count() == 1
+    spc = RunPart.objects.filter(step=PartStep.SPC)
+    assert spc.filter(run=in_line).count() == 1
     monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 4)  # several
     in_parts = calculate(national.period, national.edition, full_requested=True)
-    parts = RunPart.objects.filter(run=in_parts)
+    parts = spc.filter(run=in_parts)
     assert parts.count() == 5  # 18 bodies, 4 a part
     assert all(parts.values_list("done", flat=True))
     assert set(parts.values_list("done_by", flat=True)) == {worker_name()}

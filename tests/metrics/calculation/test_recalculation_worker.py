@@ -27,7 +27,8 @@ from accounts.roles import Role
 from accounts.scope import role_grant
 from metrics.calculation import steps
 from metrics.calculation.runs import calculation_sweep
-from metrics.models.calculation import CalculationRun, CurrentRun, RunPart, RunStatus
+from metrics.models.calculation import CalculationRun, CurrentRun, PartStep, RunPart, RunStatus
+from metrics.models.catalogue import Metric
 from metrics.models.results import Flag, MetricResult, SpcSeries
 from metrics.models.returns import Return, ReturnState
 from metrics.returns.review import return_accept
@@ -181,17 +182,22 @@ def test_a_run_split_in_parts_gives_the_results_of_one_unsplit(
             values = {world.higher: chance.uniform(0, 100), world.lower: chance.uniform(0, 100)}
             submit(trust, earlier, world.edition, values)
     unsplit = calculate(world.period, world.edition)
-    assert list(RunPart.objects.filter(run=unsplit).values_list("number", flat=True)) == [0]
+    spc = RunPart.objects.filter(step=PartStep.SPC)
+    assert list(spc.filter(run=unsplit).values_list("number", flat=True)) == [0]
 
     monkeypatch.setattr(steps, "SPC_BATCH_BODIES", 1)  # a part per body: twelve parts
+    monkeypatch.setattr(steps, "FLAG_BATCH_METRICS", 1)  # and the flags a part per metric
     split = calculate(world.period, world.edition, full_requested=True)
-    parts = RunPart.objects.filter(run=split)
+    parts = spc.filter(run=split)
     assert parts.count() == 12
+    flag_parts = RunPart.objects.filter(run=split, step=PartStep.FLAGS)
+    scored = Metric.objects.filter(edition=world.edition, scored=True).order_by("pk")
+    assert sorted(flag_parts.values_list("metric_ids", flat=True)) == [[m.pk] for m in scored]
+    assert all(flag_parts.values_list("done", flat=True))
+    assert sum(flag_parts.values_list("rows", flat=True)) == Flag.objects.filter(run=split).count()
     assert all(parts.values_list("done", flat=True))
     assert snapshot(split) == snapshot(unsplit)
-    assert (
-        sum(parts.values_list("series", flat=True)) == SpcSeries.objects.filter(run=split).count()
-    )
+    assert sum(parts.values_list("rows", flat=True)) == SpcSeries.objects.filter(run=split).count()
     # Each part was done once, by this process or the worker (which takes them over Redis while
     # this one does the national results; how many it gets depends on the machine's load).
     assert all(parts.values_list("done_by", flat=True))

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from metrics.calculation import runs, steps
+from metrics.calculation import parts, runs, steps
 from metrics.calculation.runs import (
     QuarterBusy,
     calculation_request,
@@ -139,7 +139,9 @@ class Pause:
             assert self.go_on.wait(30)
             return real(*args, **kwargs)
 
+        # Every flag of the quarter is raised in parts (.parts), those of changes in the run.
         monkeypatch.setattr(steps, "flags_write", paused)
+        monkeypatch.setattr(parts, "flags_write", paused)
 
 
 def in_thread(target: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
