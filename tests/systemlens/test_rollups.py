@@ -1,12 +1,16 @@
 """System roll-ups derived set-based from a published run agree with the hand-worked sums and
-rates of tests/systemlens/rollup_data.py; they follow each run's publication."""
+rates of tests/systemlens/rollup_data.py; they follow each run's publication, on a worker of
+the default queue (in the publishing process in eager mode)."""
 
 from __future__ import annotations
 
+import kombu.exceptions
 import pytest
 
+from oversight.celery import app
 from systemlens.models import SystemRollup
 from systemlens.rollups import rollups_recompute
+from systemlens.tasks import ROLLUPS_TASK
 from tests.systemlens.rollup_data import build_rollup_picture
 
 
@@ -55,9 +59,43 @@ def test_a_run_that_is_not_current_derives_nothing(picture):
     assert not SystemRollup.objects.exists()
 
 
-def test_roll_ups_follow_the_publication_of_a_run(
-    registry, cast, django_capture_on_commit_callbacks
+def test_roll_ups_follow_the_publication_of_a_run_in_eager_mode(
+    registry, cast, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # the embedded default
+    with django_capture_on_commit_callbacks(execute=True):
+        picture = build_rollup_picture(registry, cast.national)
+    assert _rollups("QA1")["C01"].run_id == picture.run.pk
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[int]:
+    """The roll-ups tasks sent to the broker, recorded instead."""
+    runs: list[int] = []
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app.tasks[ROLLUPS_TASK], "delay", runs.append)
+    return runs
+
+
+def test_a_publication_sends_the_roll_ups_to_a_worker_not_in_the_run(
+    registry, cast, django_capture_on_commit_callbacks, sent
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        picture = build_rollup_picture(registry, cast.national)
+    assert sent == [picture.run.pk]
+    assert not SystemRollup.objects.exists()  # the run's worker went on without them
+    assert app.tasks[ROLLUPS_TASK](picture.run.pk) > 0  # what the worker does
+    assert _rollups("QA1")["C01"].run_id == picture.run.pk
+
+
+def test_with_the_broker_down_the_roll_ups_are_derived_in_place(
+    registry, cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    def refused(run_id: int) -> None:
+        raise kombu.exceptions.OperationalError("Error 111 connecting to redis. Refused.")
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app.tasks[ROLLUPS_TASK], "delay", refused)
     with django_capture_on_commit_callbacks(execute=True):
         picture = build_rollup_picture(registry, cast.national)
     assert _rollups("QA1")["C01"].run_id == picture.run.pk
