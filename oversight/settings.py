@@ -18,6 +18,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from oversight.env import (
     env_file_load,
@@ -231,6 +232,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The calculation has a queue of its own, so that a run never waits behind what the previous
+# run's publication set off (proposals, exit criteria, roll-ups: the default queue). A worker
+# started without -Q consumes both; docker-compose.yml gives each its own worker. Each queue
+# has its own routing key: left to Celery, both would be bound to `celery`, and a run's message
+# would reach both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CALCULATION_QUEUE = "calculation"
+CELERY_TASK_QUEUES = (
+    Queue(CELERY_TASK_DEFAULT_QUEUE, routing_key=CELERY_TASK_DEFAULT_QUEUE),
+    Queue(CALCULATION_QUEUE, routing_key=CALCULATION_QUEUE),
+)
+CELERY_TASK_ROUTES = {
+    "metrics.tasks.recalculate": {"queue": CALCULATION_QUEUE},
+    "metrics.tasks.spc_part": {"queue": CALCULATION_QUEUE},
+}
 # Publishing must not hang a request when Redis is down: fail fast, the sweeper re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
