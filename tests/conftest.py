@@ -177,6 +177,8 @@ def audit_lines() -> Iterator[AuditLines]:
 
 # The session's worker, once started: from then on, every task a test sends runs on it.
 RUNNING_WORKERS: list[str] = []
+# It consumes both queues (oversight/settings.py): the calculation's and the default one.
+QUEUES = "celery,calculation"
 
 
 @pytest.fixture(scope="session")
@@ -212,7 +214,7 @@ def celery_worker(django_db_setup: None) -> Iterator[str]:
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
                 *(sys.executable, "-m", "celery", "-A", "oversight", "worker"),
-                *("--pool=solo", "--concurrency=1", "-l", "warning", "-n", name),
+                *("-Q", QUEUES, "--pool=solo", "--concurrency=1", "-l", "warning", "-n", name),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
             ],
             cwd=settings.BASE_DIR,
@@ -247,7 +249,7 @@ def celery_worker(django_db_setup: None) -> Iterator[str]:
 
 
 def worker_idle(name: str, timeout: float = 30.0) -> None:
-    """Wait until the broker queue is empty and the worker runs and holds no task."""
+    """Wait until the broker's queues are empty and the worker runs and holds no task."""
     import time
 
     import redis
@@ -260,7 +262,7 @@ def worker_idle(name: str, timeout: float = 30.0) -> None:
     while time.monotonic() < deadline:
         inspector = app.control.inspect(destination=[name], timeout=2, limit=1)
         busy = (inspector.active() or {}).get(name) or (inspector.reserved() or {}).get(name)
-        if not busy and broker.llen("celery") == 0:
+        if not busy and not any(broker.llen(queue) for queue in QUEUES.split(",")):
             return
         time.sleep(0.1)
     pytest.fail(f"the Celery worker {name} was still busy {timeout:.0f} s after the test")

@@ -43,3 +43,11 @@ def test_the_worker_answers_from_the_same_database(
 
     assert replies, "the worker sent no answer within 20 s"
     assert replies == ["5"]
+
+
+def test_the_worker_consumes_the_calculation_queue_and_the_default_one(celery_worker: str) -> None:
+    queues = app.control.inspect(destination=[celery_worker], timeout=5).active_queues() or {}
+    assert sorted(queue["name"] for queue in queues.get(celery_worker, [])) == [
+        "calculation",
+        "celery",
+    ]

@@ -26,6 +26,8 @@ import psycopg
 import pytest
 import redis
 
+from tests.conftest import QUEUES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -114,12 +116,13 @@ class OwnRedis(Child):
 
 
 class OwnWorker(Child):
-    """A Celery worker (solo pool, as tests/conftest.py's) on our broker and a database."""
+    """A Celery worker (solo pool, both queues, as tests/conftest.py's) on our broker and a
+    database."""
 
     def __init__(self, folder: Path, *, broker: str, database: str, **env: str) -> None:
         self.node = f"chaos-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
         argv = [sys.executable, "-m", "celery", "-A", "oversight", "worker", "-n", self.node]
-        argv += ["--pool=solo", "--concurrency=1", "-l", "info"]
+        argv += ["-Q", QUEUES, "--pool=solo", "--concurrency=1", "-l", "info"]
         argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         environment = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": database, **env}
         super().__init__("worker", argv, env=environment, log=folder / f"{self.node}.log")
