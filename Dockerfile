@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Oversight's one image: gunicorn serves Django (static files through whitenoise), and the same
-# image runs the Celery worker and beat with another command (see docker-compose.yml).
+# image runs the Celery workers (the calculation's queue, the default one) and beat with another
+# command each (see docker-compose.yml).
 
 # --- Stage 1: the NHS.UK frontend, copied into static/vendor/ by scripts/build-static.mjs -------
 FROM node:20-slim AS frontend

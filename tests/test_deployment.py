@@ -27,7 +27,7 @@ from django.urls import resolve
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "calculation-worker", "worker", "beat")
 PRODUCTION_HOST = "oversight.example.nhs.uk"
 
 
@@ -58,8 +58,8 @@ def dockerfile() -> list[tuple[str, str]]:
 # --- docker-compose.yml ------------------------------------------------------------------------
 
 
-def test_the_stack_has_its_five_services_and_a_one_shot_migrate() -> None:
-    assert set(SERVICES) == {"db", "redis", "web", "worker", "beat", "migrate"}
+def test_the_stack_has_its_six_services_and_a_one_shot_migrate() -> None:
+    assert set(SERVICES) == {"db", "redis", "migrate", *APP_SERVICES}
     assert SERVICES["db"]["image"] == "postgres:15"
     assert SERVICES["redis"]["image"] == "redis:7"
     for name in (*APP_SERVICES, "migrate"):
@@ -70,11 +70,21 @@ def test_the_stack_has_its_five_services_and_a_one_shot_migrate() -> None:
 def test_each_app_service_runs_its_command() -> None:
     assert SERVICES["web"]["command"][:2] == ["gunicorn", "oversight.wsgi:application"]
     assert "0.0.0.0:8000" in SERVICES["web"]["command"]
-    assert SERVICES["worker"]["command"] == ["celery", "-A", "oversight", "worker", "-l", "info"]
+    worker = ["celery", "-A", "oversight", "worker"]
+    assert SERVICES["calculation-worker"]["command"] == [*worker, "-Q", "calculation", "-l", "info"]
+    assert SERVICES["worker"]["command"] == [*worker, "-Q", "celery", "-l", "info"]
     assert SERVICES["beat"]["command"][:6] == ["celery", "-A", "oversight", "beat", "-l", "info"]
     assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert SERVICES["migrate"]["restart"] == "no"
     assert SERVICES["web"]["ports"] == ["${WEB_PORT:-8000}:8000"]
+
+
+def test_the_two_workers_consume_every_queue_between_them() -> None:
+    consumed = []
+    for name in ("calculation-worker", "worker"):
+        command = SERVICES[name]["command"]
+        consumed += command[command.index("-Q") + 1].split(",")
+    assert sorted(consumed) == sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
 
 
 def test_health_checks() -> None:
@@ -88,7 +98,7 @@ def test_health_checks() -> None:
     assert resolve("/healthz").url_name == "healthz"
 
 
-def test_web_worker_and_beat_share_one_environment() -> None:
+def test_web_the_workers_and_beat_share_one_environment() -> None:
     environments = [SERVICES[name]["environment"] for name in (*APP_SERVICES, "migrate")]
     assert all(env == environments[0] for env in environments)
     env = {name: interpolate(str(value)) for name, value in environments[0].items()}
