@@ -4,8 +4,11 @@ Each acceptance: a trust's accepted return in the latest quarter gets a new, cor
 (a few values nudged), signed off; metrics.returns.return_accept accepts it — which requests a
 recalculation and enqueues it on commit — and the clock runs until the quarter's CurrentRun
 points at a finished run that read that version (its input set) and has the trust's MetricResult
-and Flag rows readable. The worker is `celery -A oversight worker --pool=solo`, a subprocess on
-the bench database and a Redis database of its own (BROKER_URL), started and stopped here.
+and Flag rows readable. Two workers, as a deployment has them (docker-compose.yml): one on the
+calculation's queue, `celery -A oversight worker -Q calculation --pool=solo`, and one on the
+default queue for what each publication sets off (proposals, exit criteria, roll-ups), so a
+run never waits behind the previous run's follow-ups. Both are subprocesses on the bench
+database and a Redis database of its own (BROKER_URL), started and stopped here.
 """
 
 from __future__ import annotations
@@ -38,11 +41,11 @@ def use_real_broker() -> None:
 
 
 @contextmanager
-def celery_worker(database_url: str) -> Iterator[str]:
-    """A real worker on the bench database for the duration; yields its name."""
+def celery_worker(database_url: str, queue: str) -> Iterator[str]:
+    """A real worker of ``queue`` on the bench database for the duration; yields its name."""
     from oversight.celery import app
 
-    name = f"bench-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
+    name = f"bench-{queue}-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -59,6 +62,8 @@ def celery_worker(database_url: str) -> Iterator[str]:
                 "-A",
                 "oversight",
                 "worker",
+                "-Q",
+                queue,
                 "--pool=solo",
                 "-l",
                 "warning",
@@ -237,10 +242,13 @@ def accept_one(dataset: Any, record: Any, lead: Any, *, timeout: float) -> Accep
 def latency(dataset: Any, database_url: str, *, count: int, timeout: float, say=print):
     """One warm-up acceptance, then ``count`` measured ones: (warm-up, measured, why it
     stopped early — "" when it did not)."""
+    from django.conf import settings
+
     lead = _lead()
     records = trusts_for(dataset, count + 1)
     found: list[Acceptance] = []
-    with celery_worker(database_url):
+    calculation, default = settings.CALCULATION_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE
+    with celery_worker(database_url, calculation), celery_worker(database_url, default):
         for number, record in enumerate(records):
             record.refresh_from_db()
             try:

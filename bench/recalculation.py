@@ -86,6 +86,8 @@ def load_figure(report: Report, dataset: Any) -> None:
 
 
 def recalculation(report: Report, dataset: Any, *, profile: bool, workers: int = 1) -> None:
+    from django.conf import settings
+
     from bench.check import check
     from bench.engine import floor_thresholds, full_run
     from bench.latency import celery_worker
@@ -98,7 +100,7 @@ def recalculation(report: Report, dataset: Any, *, profile: bool, workers: int =
     with ExitStack() as helpers:
         # This process does the run; each other worker takes parts of its SPC (.parts).
         for _ in range(workers - 1):
-            helpers.enter_context(celery_worker(database_url(scale)))
+            helpers.enter_context(celery_worker(database_url(scale), settings.CALCULATION_QUEUE))
         if profiler:
             profiler.enable()
         run, seconds = full_run(period, dataset.edition, reason="Benchmark: full recalculation")
