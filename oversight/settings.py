@@ -245,7 +245,7 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_ROUTES = {
     "metrics.tasks.recalculate": {"queue": CALCULATION_QUEUE},
-    "metrics.tasks.spc_part": {"queue": CALCULATION_QUEUE},
+    "metrics.tasks.run_part": {"queue": CALCULATION_QUEUE},
 }
 # Publishing must not hang a request when Redis is down: fail fast, the sweeper re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from metrics.calculation.parts import SPC_PART_TASK
+from metrics.calculation.parts import PART_TASK
 from metrics.calculation.runs import RECALCULATE_TASK
 from oversight.celery import app
 from rsp.tasks import EVALUATE_TASK
 from segmentation.proposals_queue import COMPUTE_TASK
 from systemlens.tasks import ROLLUPS_TASK
 
-CALCULATION = {RECALCULATE_TASK, SPC_PART_TASK}
+CALCULATION = {RECALCULATE_TASK, PART_TASK}
 FOLLOW_UPS = {COMPUTE_TASK, EVALUATE_TASK, ROLLUPS_TASK}  # what a published run sets off
 
 
@@ -23,7 +23,7 @@ def route(name: str) -> tuple[str, str]:
     return queue.name, queue.routing_key
 
 
-def test_the_run_and_its_spc_parts_go_to_the_calculation_queue() -> None:
+def test_the_run_and_its_parts_go_to_the_calculation_queue() -> None:
     for name in CALCULATION:
         assert route(name) == ("calculation", "calculation"), name
 
