@@ -98,7 +98,7 @@ def recalculation(report: Report, dataset: Any, *, profile: bool, workers: int =
     print(f"Full recalculation of {period.label}:")
     profiler = cProfile.Profile() if profile else None
     with ExitStack() as helpers:
-        # This process does the run; each other worker takes parts of its SPC (.parts).
+        # This process does the run; each other worker takes parts of its SPC and flags.
         for _ in range(workers - 1):
             helpers.enter_context(celery_worker(database_url(scale), settings.CALCULATION_QUEUE))
         if profiler:
@@ -109,7 +109,8 @@ def recalculation(report: Report, dataset: Any, *, profile: bool, workers: int =
     target = _target(seconds, TARGETS[scale])
     done_by = parts_done_by(run.pk)
     here = done_by.get(_worker_name(), 0)
-    shared = f"{workers} worker(s): SPC parts {here} here, {sum(done_by.values()) - here} by others"
+    others = sum(done_by.values()) - here
+    shared = f"{workers} worker(s): parts (SPC, flags) {here} here, {others} by others"
     report.add(
         f"full recalculation of {period.label}: engine (run {run.pk})",
         seconds,
@@ -192,7 +193,10 @@ def _check_floor(rows: list[tuple[Any, ...]], reference: Any) -> int:
 def latency_figures(report: Report, dataset: Any, *, count: int, timeout: float) -> None:
     from bench.latency import latency, percentile
 
-    print(f"Acceptance to results and flags readable, real worker, {count} acceptances:")
+    print(
+        "Acceptance to results and flags readable (a calculation worker, a follow-ups worker), "
+        f"{count} acceptances:"
+    )
     url = database_url(dataset.scale.name)
     warm, measured, stopped = latency(dataset, url, count=count, timeout=timeout)
     if not measured:
