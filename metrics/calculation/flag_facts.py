@@ -72,10 +72,9 @@ def quarter_facts_read(
     )
     metric_ids = np.array(sorted(metrics), dtype=np.int64)
     if wanted is not None:
-        code = dict.fromkeys(wanted, True)
         keep = np.array(
             [
-                code.get((m, groups[g]), False)
+                (m, groups[g]) in wanted
                 for m, g in zip(metric.tolist(), group_at.tolist(), strict=True)
             ],
             dtype=bool,

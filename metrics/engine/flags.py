@@ -137,8 +137,7 @@ RuleReasons = list[tuple[np.ndarray, Callable[[int], Reason]]]
 Rule = Callable[[QuarterFacts, Definition], RuleReasons]
 
 
-@dataclass(frozen=True)
-class RaisedFlag:
+class RaisedFlag(NamedTuple):  # tens of thousands a run
     row: int  # in QuarterFacts
     kind: str
     evidence: Evidence
