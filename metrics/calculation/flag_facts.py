@@ -82,7 +82,8 @@ def quarter_facts_read(
         organisation, metric, group_at = organisation[keep], metric[keep], group_at[keep]
         value, rank, quartile = value[keep], rank[keep], quartile[keep]
     keys = _Keys(organisation, metric)
-    scope = Scope(sorted(set(organisation.tolist())) if scoped else None, sorted(metrics))
+    bodies = sorted(set(organisation.tolist())) if scoped else None
+    scope = Scope(bodies, sorted(set(metric.tolist())))
     metric_at = np.searchsorted(metric_ids, metric)
     index_of = {pk: at for at, pk in enumerate(metric_ids.tolist())}
     periods, quartiles = _history(history, keys, scope)
