@@ -162,7 +162,6 @@ def _calculate_results(run: CalculationRun, versions: np.ndarray, clock: Clock) 
             )
     with clock.step("flags"):
         if flags_kept:
-            assert plan.previous_id is not None
             with transaction.atomic():
                 _flags_of_changes(run, plan, parameters, metrics, changed_units, history, clock)
             _step_done(run)
