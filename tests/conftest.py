@@ -249,7 +249,8 @@ def celery_worker(django_db_setup: None) -> Iterator[str]:
 
 
 def worker_idle(name: str, timeout: float = 30.0) -> None:
-    """Wait until the broker's queues are empty and the worker runs and holds no task."""
+    """Wait until the broker's queues are empty and the worker runs, holds and has scheduled
+    no task."""
     import time
 
     import redis
@@ -261,7 +262,13 @@ def worker_idle(name: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         inspector = app.control.inspect(destination=[name], timeout=2, limit=1)
-        busy = (inspector.active() or {}).get(name) or (inspector.reserved() or {}).get(name)
+        # Scheduled: a task retrying after a countdown (a roll-up after a deadlock, say) that
+        # would otherwise wake up during the flush that ends the test, and deadlock with it.
+        busy = (
+            (inspector.active() or {}).get(name)
+            or (inspector.reserved() or {}).get(name)
+            or (inspector.scheduled() or {}).get(name)
+        )
         if not busy and not any(broker.llen(queue) for queue in QUEUES.split(",")):
             return
         time.sleep(0.1)
