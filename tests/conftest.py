@@ -249,8 +249,8 @@ def celery_worker(django_db_setup: None) -> Iterator[str]:
 
 
 def worker_idle(name: str, timeout: float = 30.0) -> None:
-    """Wait until the broker's queues are empty and the worker runs, holds and has scheduled
-    no task."""
+    """Wait until the broker's queues are empty and the worker runs and holds no task; revoke
+    the tasks it has scheduled for later."""
     import time
 
     import redis
@@ -262,13 +262,12 @@ def worker_idle(name: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         inspector = app.control.inspect(destination=[name], timeout=2, limit=1)
-        # Scheduled: a task retrying after a countdown (a roll-up after a deadlock, say) that
-        # would otherwise wake up during the flush that ends the test, and deadlock with it.
-        busy = (
-            (inspector.active() or {}).get(name)
-            or (inspector.reserved() or {}).get(name)
-            or (inspector.scheduled() or {}).get(name)
-        )
+        busy = (inspector.active() or {}).get(name) or (inspector.reserved() or {}).get(name)
+        # A task retrying after a countdown (a follow-up after a deadlock, an e-mail after an
+        # SMTP error) would wake up during the flush that ends the test, or a later test's, and
+        # deadlock with it: the test's data is going, so its retries go too.
+        for entry in (inspector.scheduled() or {}).get(name) or []:
+            app.control.revoke(entry["request"]["id"])
         if not busy and not any(broker.llen(queue) for queue in QUEUES.split(",")):
             return
         time.sleep(0.1)
